@@ -1,0 +1,1 @@
+"""Test-support helpers (real services for integration tests); not public API."""

@@ -1,0 +1,323 @@
+"""The columnar cache of a workspace: the graph as dense int32 ids and Arrow/numpy columns.
+
+Built from the record store after every load (and whenever the store's generation differs from
+the cache's), written to a temporary folder and swapped in with one rename, so a crash while
+building leaves the old cache or none, never a half-written one. Building is where identity is
+resolved: records that share a strong key (their id, an LEI, a ``registration`` number, an OFAC,
+OpenSanctions or Wikidata id, an issuer ISIN) or are joined by a same-as record form one entity
+whose canonical id is the first id the workspace saw.
+
+Files (Arrow IPC, memory-mapped on open): ``nodes``, ``keys`` (every id and strong identifier →
+node), ``edges`` (ownership/control, sorted by owner), ``designations``, ``listings``,
+``holdings``, ``claims``, ``venues``, plus ``meta.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import orjson
+import pandas as pd
+import pyarrow as pa
+import pyarrow.ipc as ipc
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS, STRONG_SCHEMES
+from ownergraph.graph.store import Store
+
+__all__ = ["NO_DATE_HI", "NO_DATE_LO", "TABLES", "build_cache", "days", "read_cache"]
+
+NO_DATE_LO = np.int32(-(2**31))
+"""An open start (no date): before every date."""
+NO_DATE_HI = np.int32(2**31 - 1)
+"""An open end (no date): after every date."""
+TABLES = ("nodes", "keys", "edges", "designations", "listings", "holdings", "claims", "venues")
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def days(d: dt.date) -> int:
+    """Days since 1970-01-01, the date unit of the cache."""
+    return (d - _EPOCH).days
+
+
+def _dates(values: Iterable[str | None], missing: np.int32) -> npt.NDArray[np.int32]:
+    s = pd.Series(list(values), dtype="object")
+    out = np.full(len(s), missing, dtype=np.int32)
+    mask = s.notna().to_numpy()
+    if mask.any():
+        parsed = pd.to_datetime(s[mask], format="%Y-%m-%d").to_numpy().astype("datetime64[D]")
+        out[mask] = parsed.astype(np.int64).astype(np.int32)
+    return out
+
+
+def _write(folder: Path, name: str, table: pa.Table) -> None:
+    with pa.OSFile(str(folder / f"{name}.arrow"), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def read_cache(folder: Path) -> dict[str, pa.Table]:
+    """Memory-map every table of a built cache."""
+    out: dict[str, pa.Table] = {}
+    for name in TABLES:
+        source = pa.memory_map(str(folder / f"{name}.arrow"), "r")
+        out[name] = ipc.open_file(source).read_all()
+    return out
+
+
+def _keys_of(identifiers: str) -> list[str]:
+    if identifiers == "{}" or not identifiers:
+        return []
+    ids = orjson.loads(identifiers)
+    return [f"{s}:{v}" for s in STRONG_SCHEMES for v in ids.get(s, ())]
+
+
+def build_cache(store: Store, folder: Path, builtin_venues: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rebuild the cache in ``folder`` from ``store``; return its ``meta``."""
+    conn = store.conn
+    rows = conn.execute(
+        "SELECT seq, id, name, kind, jurisdiction, identifiers FROM entity ORDER BY seq"
+    ).fetchall()
+    n_rec = len(rows)
+    rec_ids = [r[1] for r in rows]
+    # -- identity: records x keys bipartite graph, connected components -----------------------
+    key_rec: list[int] = []
+    key_str: list[str] = []
+    for i, r in enumerate(rows):
+        key_rec.append(i)
+        key_str.append(r[1])
+        for k in _keys_of(r[5]):
+            key_rec.append(i)
+            key_str.append(k)
+    sameas: list[tuple[str, str]] = []
+    for _l, _loc, _seq, d in store.iter_other("sameas"):
+        sameas.append((d["id_a"], d["id_b"]))
+    codes, uniques = pd.factorize(pd.Series(key_str, dtype="object"), sort=False)
+    n_keys = len(uniques)
+    key_index = pd.Index(uniques)
+    src = np.asarray(key_rec, dtype=np.int64)
+    dst = codes.astype(np.int64) + n_rec
+    if sameas:
+        a = key_index.get_indexer([p[0] for p in sameas])
+        b = key_index.get_indexer([p[1] for p in sameas])
+        ok = (a >= 0) & (b >= 0)
+        src = np.concatenate([src, a[ok] + n_rec])
+        dst = np.concatenate([dst, b[ok] + n_rec])
+    total = n_rec + n_keys
+    adj = sp.coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(total, total)).tocsr()
+    _, comp = connected_components(adj, directed=False)
+    rec_comp = comp[:n_rec]
+    # canonical record of each component = its first record (records are in seq order)
+    uniq_comp, first_rec = np.unique(rec_comp, return_index=True)
+    order = np.argsort(first_rec, kind="stable")
+    canon_rec = first_rec[order]
+    comp_to_node = np.full(comp.max() + 1 if total else 1, -1, dtype=np.int64)
+    comp_to_node[uniq_comp[order]] = np.arange(len(canon_rec))
+    node_of_rec = comp_to_node[rec_comp]
+    n = len(canon_rec)
+    names = [rows[i][2] for i in canon_rec]
+    kinds = np.array([ENTITY_KINDS.index(rows[i][3]) for i in canon_rec], dtype=np.int8)
+    jur: list[str | None] = [rows[i][4] for i in canon_rec]
+    members = np.bincount(node_of_rec, minlength=n) if n else np.zeros(0, dtype=np.int64)
+    merged_nodes = np.flatnonzero(members > 1)
+    if len(merged_nodes):
+        unknown = ENTITY_KINDS.index("unknown")
+        merged_set = set(merged_nodes.tolist())
+        for i in range(n_rec):
+            node = int(node_of_rec[i])
+            if node not in merged_set:
+                continue
+            if jur[node] is None and rows[i][4]:
+                jur[node] = rows[i][4]
+            if kinds[node] == unknown and rows[i][3] != "unknown":
+                kinds[node] = ENTITY_KINDS.index(rows[i][3])
+    nodes = pa.table(
+        {
+            "id": pa.array([rec_ids[i] for i in canon_rec], pa.string()),
+            "name": pa.array(names, pa.string()),
+            "kind": pa.array(kinds, pa.int8()),
+            "jurisdiction": pa.array(jur, pa.string()),
+            "records": pa.array(members.astype(np.int32), pa.int32()),
+        }
+    )
+    key_node = comp_to_node[comp[n_rec:]]
+    keys = pa.table({"key": pa.array(uniques, pa.string()), "node": pa.array(key_node.astype(np.int32))})
+
+    def resolve(values: list[str | None]) -> npt.NDArray[np.int64]:
+        idx = key_index.get_indexer(pd.Series(values, dtype="object"))
+        out = np.where(idx >= 0, key_node[np.maximum(idx, 0)], -1)
+        return np.asarray(out, dtype=np.int64)
+
+    # -- ownership edges -----------------------------------------------------------------------
+    erows = conn.execute(
+        'SELECT seq, owner_id, owned_id, lo, hi, flags, kind, arrangement, start, "end", source,'
+        " load_id, locator FROM ownership ORDER BY seq"
+    ).fetchall()
+    cols: list[tuple[Any, ...]] = list(zip(*erows, strict=True)) if erows else [() for _ in range(13)]
+    esrc = resolve(list(cols[1]))
+    edst = resolve(list(cols[2]))
+    valid = (esrc >= 0) & (edst >= 0)
+    dangling = int((~valid).sum())
+    selfloop = valid & (esrc == edst)
+    valid &= ~selfloop
+    sel = np.flatnonzero(valid)
+    order_e = sel[np.lexsort((edst[sel], esrc[sel]))]
+
+    def pick(col: int) -> list[Any]:
+        c = cols[col]
+        return [c[i] for i in order_e]
+
+    ekind = np.array([OWNERSHIP_KINDS.index(k) for k in pick(6)], dtype=np.int8)
+    edges = pa.table(
+        {
+            "src": pa.array(esrc[order_e].astype(np.int32)),
+            "dst": pa.array(edst[order_e].astype(np.int32)),
+            "lo": pa.array(np.asarray(pick(3), dtype=np.int32)),
+            "hi": pa.array(np.asarray(pick(4), dtype=np.int32)),
+            "flags": pa.array(np.asarray(pick(5), dtype=np.int8)),
+            "kind": pa.array(ekind),
+            "start": pa.array(_dates(pick(8), NO_DATE_LO)),
+            "end": pa.array(_dates(pick(9), NO_DATE_HI)),
+            "arrangement": pa.array(pick(7), pa.string()),
+            "source": pa.array(pick(10), pa.string()),
+            "load_id": pa.array(np.asarray(pick(11), dtype=np.int32)),
+            "locator": pa.array(pick(12), pa.string()),
+            "seq": pa.array(np.asarray(pick(0), dtype=np.int64)),
+        }
+    )
+    # -- designations, listings, holdings, claims, venues --------------------------------------
+    des = [(lid, loc, d) for lid, loc, _s, d in store.iter_other("designation")]
+    dnode = resolve([d["entity_id"] for _, _, d in des])
+    dk = np.flatnonzero(dnode >= 0)
+    designations = pa.table(
+        {
+            "node": pa.array(dnode[dk].astype(np.int32)),
+            "regime": pa.array(np.array([REGIME_IDS.index(des[i][2]["regime"]) for i in dk], dtype=np.int8)),
+            "listed": pa.array(_dates([des[i][2]["listed"] for i in dk], NO_DATE_LO)),
+            "effective": pa.array(_dates([des[i][2]["effective"] for i in dk], NO_DATE_LO)),
+            "removed": pa.array(_dates([des[i][2]["removed"] for i in dk], NO_DATE_HI)),
+            "list": pa.array([des[i][2]["list"] for i in dk], pa.string()),
+            "program": pa.array([des[i][2]["program"] for i in dk], pa.string()),
+            "reference": pa.array([des[i][2]["reference"] for i in dk], pa.string()),
+            "source": pa.array([des[i][2]["source"] for i in dk], pa.string()),
+            "load_id": pa.array(np.array([des[i][0] for i in dk], dtype=np.int32)),
+            "locator": pa.array([des[i][1] for i in dk], pa.string()),
+        }
+    )
+    lis = [(lid, loc, d) for lid, loc, _s, d in store.iter_other("listing")]
+    lnode = resolve([d["entity_id"] for _, _, d in lis])
+    lk = np.flatnonzero(lnode >= 0)
+    listings = pa.table(
+        {
+            "node": pa.array(lnode[lk].astype(np.int32)),
+            "mic": pa.array([lis[i][2]["mic"] for i in lk], pa.string()),
+            "ticker": pa.array([lis[i][2]["ticker"] for i in lk], pa.string()),
+            "isin": pa.array([lis[i][2]["isin"] for i in lk], pa.string()),
+            "listed": pa.array(_dates([lis[i][2]["listed"] for i in lk], NO_DATE_LO)),
+            "delisted": pa.array(_dates([lis[i][2]["delisted"] for i in lk], NO_DATE_HI)),
+            "source": pa.array([lis[i][2]["source"] for i in lk], pa.string()),
+            "load_id": pa.array(np.array([lis[i][0] for i in lk], dtype=np.int32)),
+            "locator": pa.array([lis[i][1] for i in lk], pa.string()),
+        }
+    )
+    isin_node: dict[str, int] = {}
+    for i in lk.tolist():
+        if lis[i][2]["isin"]:
+            isin_node.setdefault(lis[i][2]["isin"], int(lnode[i]))
+    hol = [(lid, loc, d) for lid, loc, _s, d in store.iter_other("holding")]
+    hnode = resolve([d["holder_id"] for _, _, d in hol])
+    tnode = resolve(
+        [d.get("entity_id") or (f"isin:{d['isin']}" if d.get("isin") else None) for _, _, d in hol]
+    )
+    for j, (_, _, d) in enumerate(hol):
+        if tnode[j] < 0 and d.get("isin") in isin_node:
+            tnode[j] = isin_node[d["isin"]]
+    hk = np.flatnonzero(hnode >= 0)
+    holdings = pa.table(
+        {
+            "holder": pa.array(hnode[hk].astype(np.int32)),
+            "node": pa.array(tnode[hk].astype(np.int32)),
+            "isin": pa.array([hol[i][2].get("isin") for i in hk], pa.string()),
+            "cusip": pa.array([hol[i][2].get("cusip") for i in hk], pa.string()),
+            "shares": pa.array([hol[i][2].get("shares") for i in hk], pa.float64()),
+            "value": pa.array([hol[i][2].get("value") for i in hk], pa.float64()),
+            "weight": pa.array([hol[i][2].get("weight") for i in hk], pa.float64()),
+            "as_of": pa.array(_dates([hol[i][2].get("as_of") for i in hk], NO_DATE_LO)),
+            "source": pa.array([hol[i][2].get("source") for i in hk], pa.string()),
+            "load_id": pa.array(np.array([hol[i][0] for i in hk], dtype=np.int32)),
+            "locator": pa.array([hol[i][1] for i in hk], pa.string()),
+        }
+    )
+    cla = [(lid, loc, d) for lid, loc, _s, d in store.iter_other("claim")]
+    cnode = resolve([d["subject_id"] for _, _, d in cla])
+    ck = np.flatnonzero(cnode >= 0)
+    claims = pa.table(
+        {
+            "node": pa.array(cnode[ck].astype(np.int32)),
+            "relation": pa.array([cla[i][2]["relation"] for i in ck], pa.string()),
+            "name": pa.array([cla[i][2]["name"] for i in ck], pa.string()),
+            "source": pa.array([cla[i][2]["source"] for i in ck], pa.string()),
+            "load_id": pa.array(np.array([cla[i][0] for i in ck], dtype=np.int32)),
+            "locator": pa.array([cla[i][1] for i in ck], pa.string()),
+        }
+    )
+    venue_rows: dict[str, dict[str, Any]] = {v["mic"]: v for v in builtin_venues}
+    for _l, _loc, _s, d in store.iter_other("venue"):
+        venue_rows[d["mic"]] = {**venue_rows.get(d["mic"], {}), **{k: v for k, v in d.items() if v}}
+    vs = sorted(venue_rows.values(), key=lambda v: v["mic"])
+    venues = pa.table(
+        {
+            "mic": pa.array([v["mic"] for v in vs], pa.string()),
+            "name": pa.array([v.get("name") for v in vs], pa.string()),
+            "country": pa.array([v.get("country") for v in vs], pa.string()),
+            "operating_mic": pa.array([v.get("operating_mic") for v in vs], pa.string()),
+            "status": pa.array([v.get("status") for v in vs], pa.string()),
+        }
+    )
+    meta = {
+        "generation": store.generation(),
+        "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "entities": n,
+        "entity_records": n_rec,
+        "merged_entities": len(merged_nodes),
+        "edges": len(order_e),
+        "dangling_edges": dangling,
+        "self_loops_after_merge": int(selfloop.sum()),
+        "designations": len(dk),
+        "listings": len(lk),
+        "holdings": len(hk),
+        "claims": len(ck),
+    }
+    tmp = folder.with_name(folder.name + ".tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    for name, table in (
+        ("nodes", nodes),
+        ("keys", keys),
+        ("edges", edges),
+        ("designations", designations),
+        ("listings", listings),
+        ("holdings", holdings),
+        ("claims", claims),
+        ("venues", venues),
+    ):
+        _write(tmp, name, table)
+    (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
+    old = folder.with_name(folder.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if folder.exists():
+        os.replace(folder, old)
+    os.replace(tmp, folder)
+    if old.exists():
+        shutil.rmtree(old)
+    return meta

@@ -1,0 +1,353 @@
+"""The in-memory engine: a read-only view of the graph as of one date, over the columnar cache.
+
+A :class:`GraphView` holds the ownership/control edges active on its date (start ≤ date ≤ end)
+as CSR arrays in both directions, one edge per (owner, owned, kind): where sources overlap
+(the same stake reported by several snapshots or sources) the most recent record is used and the
+others are counted, never summed. It answers the primitives queries need (owners and holdings of
+a node, designations and listings as of the date) and converts any part of itself to networkx.
+Query logic lives in :mod:`ownergraph.queries`, not here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ownergraph.errors import NotFoundError
+from ownergraph.graph.cache import NO_DATE_HI, NO_DATE_LO, days
+from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS
+from ownergraph.graph.shares import Share
+
+if TYPE_CHECKING:
+    from ownergraph.graph.workspace import Workspace
+
+__all__ = ["EdgeInfo", "GraphView", "date_of"]
+
+IntArray = npt.NDArray[np.int32]
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def date_of(d: int) -> dt.date | None:
+    """The date of a cache day number, ``None`` for the open sentinels."""
+    if d in (int(NO_DATE_LO), int(NO_DATE_HI)):
+        return None
+    return _EPOCH + dt.timedelta(days=int(d))
+
+
+@dataclass(frozen=True)
+class EdgeInfo:
+    """One active edge with everything an explanation needs."""
+
+    index: int
+    owner: int
+    owned: int
+    owner_id: str
+    owned_id: str
+    share: Share
+    kind: str
+    arrangement: str | None
+    start: dt.date | None
+    end: dt.date | None
+    source: str | None
+    file: str | None
+    locator: str | None
+    alternatives: int
+
+    def cite(self) -> str:
+        """Source, file and line in one string."""
+        parts = [p for p in (self.source, self.file, self.locator) if p]
+        return " · ".join(parts) if parts else "unknown source"
+
+
+class GraphView:
+    """The graph as of one date. Node numbers are dense ints; ids are canonical ids."""
+
+    def __init__(
+        self,
+        tables: dict[str, pa.Table],
+        as_of: dt.date,
+        *,
+        workspace: Workspace | None = None,
+        load_paths: dict[int, str] | None = None,
+    ) -> None:
+        self.as_of = as_of
+        self.workspace = workspace
+        self._t = tables
+        self._load_paths = load_paths or {}
+        nodes = tables["nodes"]
+        self.n = nodes.num_rows
+        self._ids = nodes.column("id").combine_chunks()
+        self._names = nodes.column("name").combine_chunks()
+        self.kinds: npt.NDArray[np.int8] = nodes.column("kind").to_numpy()
+        self._id_cache: list[str] | None = None
+        d = days(as_of)
+        edges = tables["edges"]
+        start = edges.column("start").to_numpy()
+        end = edges.column("end").to_numpy()
+        active = np.flatnonzero((start <= d) & (d <= end))
+        src = edges.column("src").to_numpy()[active]
+        dst = edges.column("dst").to_numpy()[active]
+        kind = edges.column("kind").to_numpy()[active]
+        seq = edges.column("seq").to_numpy()[active]
+        st = start[active]
+        # one edge per (src, dst, kind): the latest start, then the latest record
+        order = np.lexsort((seq, st, kind, dst, src))
+        s, t, k = src[order], dst[order], kind[order]
+        last = np.ones(len(order), dtype=bool)
+        if len(order) > 1:
+            last[:-1] = (s[1:] != s[:-1]) | (t[1:] != t[:-1]) | (k[1:] != k[:-1])
+        group_start = (
+            np.flatnonzero(np.concatenate(([True], last[:-1]))) if len(order) else np.zeros(0, np.int64)
+        )
+        chosen = order[last]
+        self._alternatives = (
+            (np.flatnonzero(last) - group_start).astype(np.int32) if len(order) else np.zeros(0, np.int32)
+        )
+        self.edge_rows: npt.NDArray[np.int64] = active[chosen]
+        self.src: IntArray = src[chosen]
+        self.dst: IntArray = dst[chosen]
+        self.lo: IntArray = edges.column("lo").to_numpy()[self.edge_rows]
+        self.hi: IntArray = edges.column("hi").to_numpy()[self.edge_rows]
+        self.flags: npt.NDArray[np.int8] = edges.column("flags").to_numpy()[self.edge_rows]
+        self.kind: npt.NDArray[np.int8] = kind[chosen]
+        self.m = len(self.src)
+        # CSR both ways: edges are already sorted by (src, dst)
+        self.out_ptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.src, minlength=self.n), out=self.out_ptr[1:])
+        self.out_edges = np.arange(self.m, dtype=np.int64)
+        self.in_edges = np.argsort(self.dst, kind="stable").astype(np.int64)
+        self.in_ptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.dst, minlength=self.n), out=self.in_ptr[1:])
+        # designations active as of the date
+        des = tables["designations"]
+        listed = des.column("listed").to_numpy()
+        effective = des.column("effective").to_numpy()
+        since = np.where(listed != NO_DATE_LO, listed, effective)
+        removed = des.column("removed").to_numpy()
+        self._des_active = np.flatnonzero((since <= d) & (d < removed))
+        self._des_node = des.column("node").to_numpy()
+        self._des_regime = des.column("regime").to_numpy()
+
+    # -- nodes ---------------------------------------------------------------------------------
+    def id(self, i: int) -> str:
+        return str(self._ids[int(i)].as_py())
+
+    def name(self, i: int) -> str:
+        return str(self._names[int(i)].as_py())
+
+    def kind_of(self, i: int) -> str:
+        return ENTITY_KINDS[int(self.kinds[int(i)])]
+
+    def jurisdiction(self, i: int) -> str | None:
+        v = self._t["nodes"].column("jurisdiction")[int(i)].as_py()
+        return None if v is None else str(v)
+
+    def ids(self) -> list[str]:
+        """All canonical ids, in node order (built once)."""
+        if self._id_cache is None:
+            self._id_cache = self._ids.to_pylist()
+        return self._id_cache
+
+    def index(self, key: str) -> int:
+        """The node answering to ``key``: any of an entity's ids or ``scheme:value`` identifiers."""
+        keys = self._t["keys"]
+        hit = pc.indices_nonzero(pc.equal(keys.column("key"), key.strip()))
+        if len(hit) == 0:
+            raise NotFoundError(
+                f"no entity answers to {key!r} in this workspace; try `ownergraph search TEXT`"
+            )
+        return int(keys.column("node")[hit[0].as_py()].as_py())
+
+    def indices(self, keys: Sequence[str]) -> npt.NDArray[np.int64]:
+        """Vectorised :meth:`index`: -1 where nothing answers."""
+        table = self._t["keys"]
+        pos = pc.index_in(pa.array(list(keys), pa.string()), value_set=table.column("key").combine_chunks())
+        idx = pos.to_numpy(zero_copy_only=False)
+        out = np.full(len(keys), -1, dtype=np.int64)
+        ok = ~np.isnan(idx.astype(float)) if idx.dtype == object else np.ones(len(idx), bool)
+        if idx.dtype == object:
+            vals = np.array([-1 if v is None else v for v in pos.to_pylist()], dtype=np.int64)
+        else:
+            vals = idx.astype(np.int64)
+        nodes = table.column("node").to_numpy()
+        good = (vals >= 0) & ok
+        out[good] = nodes[vals[good]]
+        return out
+
+    def all_keys(self, i: int) -> list[str]:
+        """Every id and strong identifier node ``i`` answers to."""
+        keys = self._t["keys"]
+        hit = pc.indices_nonzero(pc.equal(keys.column("node"), int(i)))
+        return [str(keys.column("key")[j.as_py()].as_py()) for j in hit]
+
+    # -- edges ---------------------------------------------------------------------------------
+    def out_of(self, i: int) -> npt.NDArray[np.int64]:
+        """Edge numbers from owner ``i`` (its holdings)."""
+        return self.out_edges[self.out_ptr[i] : self.out_ptr[i + 1]]
+
+    def in_of(self, i: int) -> npt.NDArray[np.int64]:
+        """Edge numbers into ``i`` (its owners)."""
+        return self.in_edges[self.in_ptr[i] : self.in_ptr[i + 1]]
+
+    def share(self, e: int) -> Share:
+        return Share.from_columns(int(self.lo[e]), int(self.hi[e]), int(self.flags[e]))
+
+    def edge_kind(self, e: int) -> str:
+        return OWNERSHIP_KINDS[int(self.kind[e])]
+
+    def edge(self, e: int) -> EdgeInfo:
+        row = int(self.edge_rows[e])
+        t = self._t["edges"]
+        load_id = int(t.column("load_id")[row].as_py())
+        owner, owned = int(self.src[e]), int(self.dst[e])
+        return EdgeInfo(
+            index=int(e),
+            owner=owner,
+            owned=owned,
+            owner_id=self.id(owner),
+            owned_id=self.id(owned),
+            share=self.share(e),
+            kind=self.edge_kind(e),
+            arrangement=t.column("arrangement")[row].as_py(),
+            start=date_of(int(t.column("start")[row].as_py())),
+            end=date_of(int(t.column("end")[row].as_py())),
+            source=t.column("source")[row].as_py(),
+            file=self._load_paths.get(load_id),
+            locator=t.column("locator")[row].as_py(),
+            alternatives=int(self._alternatives[e]),
+        )
+
+    # -- designations and listings ---------------------------------------------------------------
+    def designated(self, regime: str) -> npt.NDArray[np.int64]:
+        """Nodes designated under ``regime`` as of the view's date (sorted, unique)."""
+        r = REGIME_IDS.index(regime)
+        rows = self._des_active[self._des_regime[self._des_active] == r]
+        return np.unique(self._des_node[rows]).astype(np.int64)
+
+    def designation_rows(
+        self, i: int | None = None, regime: str | None = None, *, active_only: bool = True
+    ) -> list[dict[str, Any]]:
+        """Designation records (of node ``i`` and/or a regime) with their sources."""
+        des = self._t["designations"]
+        rows = self._des_active if active_only else np.arange(des.num_rows)
+        if i is not None:
+            rows = rows[self._des_node[rows] == i]
+        if regime is not None:
+            rows = rows[self._des_regime[rows] == REGIME_IDS.index(regime)]
+        out = []
+        for r in rows.tolist():
+            d = {c: des.column(c)[r].as_py() for c in des.column_names}
+            d["regime"] = REGIME_IDS[d["regime"]]
+            for c in ("listed", "effective", "removed"):
+                d[c] = date_of(d[c])
+            d["entity_id"] = self.id(d.pop("node"))
+            d["file"] = self._load_paths.get(d.pop("load_id"))
+            out.append(d)
+        return out
+
+    def listing_rows(self, i: int | None = None, *, active_only: bool = True) -> list[dict[str, Any]]:
+        lis = self._t["listings"]
+        node = lis.column("node").to_numpy()
+        rows = np.arange(lis.num_rows) if i is None else np.flatnonzero(node == i)
+        if active_only:
+            d = days(self.as_of)
+            listed = lis.column("listed").to_numpy()[rows]
+            delisted = lis.column("delisted").to_numpy()[rows]
+            rows = rows[(listed <= d) & (d < delisted)]
+        out = []
+        for r in rows.tolist():
+            row = {c: lis.column(c)[r].as_py() for c in lis.column_names}
+            row["listed"], row["delisted"] = date_of(row["listed"]), date_of(row["delisted"])
+            row["entity_id"] = self.id(row.pop("node"))
+            row["file"] = self._load_paths.get(row.pop("load_id"))
+            out.append(row)
+        return out
+
+    def listed_nodes(self) -> npt.NDArray[np.int64]:
+        """Nodes with a listing active as of the view's date."""
+        lis = self._t["listings"]
+        d = days(self.as_of)
+        listed = lis.column("listed").to_numpy()
+        delisted = lis.column("delisted").to_numpy()
+        node = lis.column("node").to_numpy()
+        return np.unique(node[(listed <= d) & (d < delisted)]).astype(np.int64)
+
+    def claim_rows(self, i: int) -> list[dict[str, Any]]:
+        cl = self._t["claims"]
+        rows = np.flatnonzero(cl.column("node").to_numpy() == i)
+        out = []
+        for r in rows.tolist():
+            row = {c: cl.column(c)[r].as_py() for c in cl.column_names}
+            row["subject_id"] = self.id(row.pop("node"))
+            row["file"] = self._load_paths.get(row.pop("load_id"))
+            out.append(row)
+        return out
+
+    def table(self, name: str) -> pa.Table:
+        """A raw cache table (``holdings``, ``venues``, ...) for queries that need it."""
+        return self._t[name]
+
+    # -- networkx ------------------------------------------------------------------------------
+    def to_networkx(self, nodes: Iterable[int] | None = None) -> nx.MultiDiGraph[str]:
+        """The view (or the subgraph induced by ``nodes``) as a ``networkx.MultiDiGraph``.
+
+        Nodes are canonical ids with ``name``, ``kind``, ``jurisdiction``, ``designations``
+        (regime list) and ``listings`` (``MIC:ticker``); edges carry ``share`` (the canonical
+        interval string), ``share_min``/``share_max`` (percent, None when unknown), ``kind``,
+        ``source``, ``start`` and ``end``.
+        """
+        if nodes is None:
+            keep = np.arange(self.n)
+        else:
+            keep = np.unique(np.fromiter((int(x) for x in nodes), dtype=np.int64))
+        mask = np.zeros(self.n, dtype=bool)
+        mask[keep] = True
+        g: nx.MultiDiGraph[str] = nx.MultiDiGraph(as_of=self.as_of.isoformat())
+        regimes: dict[int, list[str]] = {}
+        act = self._des_active
+        for node, reg in zip(self._des_node[act].tolist(), self._des_regime[act].tolist(), strict=True):
+            if mask[node]:
+                regimes.setdefault(node, []).append(REGIME_IDS[reg])
+        lis = self._t["listings"]
+        lnode = lis.column("node").to_numpy()
+        listings: dict[int, list[str]] = {}
+        for r in np.flatnonzero(mask[lnode]).tolist() if len(lnode) else []:
+            mic = lis.column("mic")[r].as_py() or "?"
+            tick = lis.column("ticker")[r].as_py() or lis.column("isin")[r].as_py() or ""
+            listings.setdefault(int(lnode[r]), []).append(f"{mic}:{tick}")
+        ids = self._ids
+        for i in keep.tolist():
+            g.add_node(
+                ids[i].as_py(),
+                name=self.name(i),
+                kind=self.kind_of(i),
+                jurisdiction=self.jurisdiction(i),
+                designations=sorted(set(regimes.get(i, []))),
+                listings=listings.get(i, []),
+            )
+        sel = np.flatnonzero(mask[self.src] & mask[self.dst])
+        t = self._t["edges"]
+        for e in sel.tolist():
+            s = self.share(e)
+            row = int(self.edge_rows[e])
+            g.add_edge(
+                ids[int(self.src[e])].as_py(),
+                ids[int(self.dst[e])].as_py(),
+                key=int(e),
+                share=str(s),
+                share_min=s.min_pct,
+                share_max=s.max_pct,
+                kind=self.edge_kind(e),
+                source=t.column("source")[row].as_py(),
+                start=(d.isoformat() if (d := date_of(int(t.column("start")[row].as_py()))) else None),
+                end=(d2.isoformat() if (d2 := date_of(int(t.column("end")[row].as_py()))) else None),
+            )
+        return g

@@ -1,0 +1,334 @@
+"""A workspace: a folder with the record store (``ownergraph.db``), the columnar cache
+(``cache/``) and reject reports (``rejects/``).
+
+:func:`open_workspace` (exported as ``ownergraph.open``) is the entry point of the Python API::
+
+    ws = ownergraph.open("ownergraph-data")
+    ws.load(["bundle/"])
+    view = ws.graph(as_of="2022-01-07")
+
+A load is one transaction per file: it commits whole or not at all, so a crash or ``kill -9``
+mid-load leaves the workspace as it was; loading the same file again adds nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from ownergraph.errors import FormatError, InputError, WorkspaceError
+from ownergraph.graph.cache import build_cache, read_cache
+from ownergraph.graph.model import Record, parse_date
+from ownergraph.graph.store import Store
+from ownergraph.graph.view import GraphView
+
+__all__ = ["DEFAULT_WORKSPACE", "LoadReport", "Workspace", "open_workspace"]
+
+DEFAULT_WORKSPACE = "ownergraph-data"
+_BATCH = 5000
+
+
+class LoadReport(BaseModel):
+    """What one load did: counts per file and where the reject report is."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    format: str
+    sha256: str
+    read: int = 0
+    added: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    merged: int = 0
+    seconds: float = 0.0
+    already_loaded: bool = False
+    rejects_file: str | None = None
+    first_reject: str | None = None
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for p in files:
+        if path.is_dir():
+            h.update(p.relative_to(path).as_posix().encode() + b"\0")
+        with open(p, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+class StrictLoadError(InputError):
+    """``--strict``: a bad record failed the whole load; nothing was written."""
+
+
+class Workspace:
+    """A workspace folder. Not thread-safe; one writer at a time (SQLite locks the file)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        if self.path.exists() and not self.path.is_dir():
+            raise WorkspaceError(f"{self.path}: exists and is not a folder; choose another --workspace")
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.store = Store(self.path / "ownergraph.db")
+        self._tables: dict[str, Any] | None = None
+        self._views: dict[dt.date, GraphView] = {}
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- cache ---------------------------------------------------------------------------------
+    @property
+    def cache_dir(self) -> Path:
+        return self.path / "cache"
+
+    def cache_meta(self) -> dict[str, Any]:
+        import json
+
+        try:
+            meta: dict[str, Any] = json.loads((self.cache_dir / "meta.json").read_text())
+            return meta
+        except (OSError, ValueError):
+            return {}
+
+    def refresh(self, *, force: bool = False) -> dict[str, Any]:
+        """Rebuild the columnar cache if the store changed since it was built."""
+        meta = self.cache_meta()
+        if force or meta.get("generation") != self.store.generation():
+            from ownergraph.loaders.mic import builtin_venues
+
+            meta = build_cache(self.store, self.cache_dir, list(builtin_venues()))
+            self._tables = None
+            self._views.clear()
+        return meta
+
+    def tables(self) -> dict[str, Any]:
+        if self._tables is None:
+            self.refresh()
+            self._tables = read_cache(self.cache_dir)
+        return self._tables
+
+    def graph(self, as_of: str | dt.date | None = None) -> GraphView:
+        """The graph as of a date (default: today) as an in-memory view."""
+        d = parse_date(as_of, field="as_of") if as_of is not None else dt.date.today()
+        assert d is not None
+        if d not in self._views:
+            self._views[d] = GraphView(self.tables(), d, workspace=self, load_paths=self.store.load_paths())
+        return self._views[d]
+
+    # -- loading -------------------------------------------------------------------------------
+    def load(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        *,
+        format: str | None = None,
+        strict: bool = False,
+        progress: Callable[[int], None] | None = None,
+        on_detect: Callable[[Path, str], None] | None = None,
+    ) -> list[LoadReport]:
+        """Load files, one transaction each; rebuild the cache once at the end."""
+        from ownergraph.loaders.base import LOADERS, detect_format
+
+        reports = []
+        changed = False
+        try:
+            for p in paths:
+                path = Path(p)
+                fmt = format or detect_format(path)
+                if fmt not in LOADERS:
+                    raise FormatError(
+                        "unknown format", value=fmt, fix="use one of " + ", ".join(sorted(LOADERS))
+                    )
+                if on_detect:
+                    on_detect(path, fmt)
+                report = self._load_one(path, fmt, strict=strict, progress=progress)
+                reports.append(report)
+                changed = changed or report.added > 0 or not report.already_loaded
+        finally:
+            if changed:
+                before = self.cache_meta().get("entities", 0)
+                meta = self.refresh()
+                if reports and reports[-1].added:
+                    # merged = entity records added that joined an existing or sibling entity
+                    pass
+                _ = before, meta
+        return reports
+
+    def _load_one(
+        self, path: Path, fmt: str, *, strict: bool, progress: Callable[[int], None] | None
+    ) -> LoadReport:
+        from ownergraph.loaders.base import LOADERS
+
+        if not path.exists():
+            raise FormatError("no such file or folder", file=str(path))
+        sha = _sha256(path)
+        prior = self.store.find_load(sha, fmt)
+        if prior is not None:
+            return LoadReport(path=str(path), format=fmt, sha256=sha, already_loaded=True)
+        t0 = time.perf_counter()
+        parse = LOADERS[fmt].parse
+        counts = {"read": 0, "added": 0, "duplicate": 0, "rejected": 0, "merged": 0}
+        rejects: list[InputError] = []
+        store = self.store
+        store.begin()
+        try:
+            load_id = store.start_load(str(path.resolve()), fmt, sha)
+            entity_keys_before = self._entity_count()
+            batch: list[tuple[Record, str | None]] = []
+            for item in parse(path):
+                counts["read"] += 1
+                if isinstance(item, InputError):
+                    if strict:
+                        raise StrictLoadError(
+                            item.reason,
+                            file=item.file or str(path),
+                            line=item.line,
+                            field=item.field,
+                            value=item.value,
+                            fix="--strict: nothing was loaded; fix the record or load without --strict",
+                        )
+                    rejects.append(item)
+                    continue
+                batch.append(item)
+                if len(batch) >= _BATCH:
+                    a, d = store.insert(batch, load_id)
+                    counts["added"] += a
+                    counts["duplicate"] += d
+                    batch.clear()
+                    if progress:
+                        progress(counts["read"])
+            if batch:
+                a, d = store.insert(batch, load_id)
+                counts["added"] += a
+                counts["duplicate"] += d
+            if progress:
+                progress(counts["read"])
+            dangling = store.dangling(load_id)
+            if dangling:
+                if strict:
+                    _t, _s, loc, field, value = dangling[0]
+                    raise StrictLoadError(
+                        "refers to an id no entity has",
+                        file=str(path),
+                        line=loc,
+                        field=field,
+                        value=value,
+                        fix="--strict: nothing was loaded; add the entity or fix the id",
+                    )
+                by_table: dict[str, list[int]] = {}
+                for table, seq, loc, field, value in dangling:
+                    by_table.setdefault(table, []).append(seq)
+                    rejects.append(
+                        InputError(
+                            "refers to an id no entity has",
+                            file=str(path),
+                            line=loc,
+                            field=field,
+                            value=value,
+                            fix="add the entity or fix the id",
+                        )
+                    )
+                for table, seqs in by_table.items():
+                    store.delete(table, seqs)
+                counts["added"] -= len(dangling)
+            counts["rejected"] = len(rejects)
+            entities_added = self._entity_count() - entity_keys_before
+            counts["merged"] = max(0, entities_added - self._new_clusters_estimate(load_id))
+            seconds = time.perf_counter() - t0
+            store.finish_load(load_id, seconds=seconds, counts=counts)
+            store.commit()
+        except BaseException:
+            store.rollback()
+            raise
+        rejects_file = self._write_rejects(load_id, path, rejects) if rejects else None
+        return LoadReport(
+            path=str(path),
+            format=fmt,
+            sha256=sha,
+            seconds=round(time.perf_counter() - t0, 3),
+            rejects_file=rejects_file,
+            first_reject=str(rejects[0]) if rejects else None,
+            **counts,
+        )
+
+    def _entity_count(self) -> int:
+        return int(self.store.conn.execute("SELECT count(*) FROM entity").fetchone()[0])
+
+    def _new_clusters_estimate(self, load_id: int) -> int:
+        """Entity records of this load whose keys no earlier record has (i.e. new entities)."""
+        row = self.store.conn.execute(
+            "SELECT count(DISTINCT k.rid) FROM entity_key k WHERE k.load_id=? AND EXISTS ("
+            " SELECT 1 FROM entity_key k2 WHERE k2.key=k.key AND k2.load_id<>?)",
+            (load_id, load_id),
+        ).fetchone()
+        merged = int(row[0])
+        added = int(
+            self.store.conn.execute("SELECT count(*) FROM entity WHERE load_id=?", (load_id,)).fetchone()[0]
+        )
+        return added - merged
+
+    def _write_rejects(self, load_id: int, path: Path, rejects: Iterable[InputError]) -> str:
+        folder = self.path / "rejects"
+        folder.mkdir(exist_ok=True)
+        out = folder / f"{load_id:04d}-{path.name}.rejects.csv"
+        with open(out, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["file", "line", "field", "value", "reason", "fix"])
+            for e in rejects:
+                w.writerow([e.file or str(path), e.line, e.field, e.value, e.reason, e.fix])
+        return str(out)
+
+    # -- same-as -------------------------------------------------------------------------------
+    def sameas(
+        self, a: str, b: str, *, undo: bool = False, who: str | None = None, source: str | None = None
+    ) -> int:
+        """Record (or undo) that two ids name one entity; returns the number of records changed."""
+        from ownergraph.graph.model import SameAs
+
+        view = self.graph()
+        view.index(a)
+        view.index(b)
+        store = self.store
+        store.begin()
+        try:
+            if undo:
+                n = store.undo_sameas(a, b)
+            else:
+                rec = SameAs(
+                    id_a=a,
+                    id_b=b,
+                    source=source or "accepted by reviewer",
+                    who=who or os.environ.get("USER") or "unknown",
+                    at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+                )
+                lid = store.start_load(
+                    "sameas", "sameas", hashlib.sha256(f"{a}\0{b}\0{rec.at}".encode()).hexdigest()
+                )
+                n, _ = store.insert([(rec, "ownergraph sameas")], lid)
+                store.finish_load(lid, seconds=0.0, counts={"read": 1, "added": n})
+            store.commit()
+        except BaseException:
+            store.rollback()
+            raise
+        self.refresh()
+        return n
+
+
+def open_workspace(path: str | os.PathLike[str] | None = None) -> Workspace:
+    """Open (or create) a workspace folder; default ``$OWNERGRAPH_WORKSPACE`` or ``./ownergraph-data``."""
+    return Workspace(path or os.environ.get("OWNERGRAPH_WORKSPACE") or DEFAULT_WORKSPACE)

@@ -1,0 +1,69 @@
+"""The shape every query result shares (SPEC §7 output conventions).
+
+Result rows are frozen pydantic models. Shares are percentages: ``share_min``/``share_max``
+(null when unknown) plus ``share``, the canonical interval string (``50``, ``(25,50]``,
+``unknown``), so open bounds are never lost. Each ``basis`` item is a :class:`BasisItem`.
+Lists of rows are :class:`Rows`, which convert to pandas with ``.to_frame()``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from ownergraph.graph.shares import Share
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["BasisItem", "Row", "Rows", "finding_id", "rows_to_frame", "share_fields"]
+
+
+def share_fields(share: Share) -> dict[str, Any]:
+    """``share_min``, ``share_max`` and ``share`` of an interval, per the output conventions."""
+    return {"share_min": share.min_pct, "share_max": share.max_pct, "share": str(share)}
+
+
+class Row(BaseModel):
+    """Base of every result row: frozen, JSON-ready with ``model_dump(mode="json")``."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class BasisItem(Row):
+    """One reason in a derivation: an owner's edge into the subject, with its source."""
+
+    owner_id: str
+    kind: str
+    share_min: float | None
+    share_max: float | None
+    share: str
+    source: str | None = None
+    owned_id: str | None = None
+    owner_status: str | None = None
+
+
+R = TypeVar("R", bound=Row)
+
+
+class Rows(list[R], Generic[R]):
+    """A list of result rows with a pandas view."""
+
+    def to_frame(self) -> pd.DataFrame:
+        return rows_to_frame(self)
+
+
+def rows_to_frame(rows: Iterable[Row]) -> pd.DataFrame:
+    """Rows as a pandas DataFrame (list fields stay Python lists)."""
+    import pandas as pd
+
+    return pd.DataFrame([r.model_dump(mode="json") for r in rows])
+
+
+def finding_id(pattern: str, regime: str, path: Sequence[str]) -> str:
+    """A stable short hash of a finding's pattern, regime and path (``viz --finding`` takes it)."""
+    text = "\x1f".join([pattern, regime, *path])
+    return hashlib.sha1(text.encode()).hexdigest()[:10]

@@ -224,6 +224,32 @@ def show(ctx: click.Context, id: str, fmt: str) -> None:
     click.echo(_show_text(detail))
 
 
+@cli.command()
+@click.option("-o", "--out", "out", default="ownergraph-demo", show_default=True,
+              type=click.Path(file_okay=False), help="Folder for the demo workspace and pictures.")
+@click.pass_context
+def demo(ctx: click.Context, out: str) -> None:
+    """Run the SenseTime case study: load the bundled facts and the real lists they cite, print
+    what the graph shows.
+
+    \b
+    Example:
+      ownergraph demo -o /tmp/sensetime-demo
+    """
+    from ownergraph.demo import LISTED_PARENT, load_demo
+    from ownergraph.queries.lookup import show as _show
+    from ownergraph.queries.lookup import stats as _stats
+
+    click.echo(f"Loading the SenseTime case study into {out}/workspace ...")
+    ws, _ = load_demo(out, echo=click.echo)
+    ctx.obj["ws"] = ws
+    ctx.call_on_close(ws.close)
+    view = ws.graph(as_of=ctx.obj["as_of"])
+    click.echo(render(_stats(view), "table", title=f"Workspace as of {view.as_of}"), nl=False)
+    click.echo("\nThe listed parent:")
+    click.echo(_show_text(_show(view, LISTED_PARENT)))
+
+
 def _show_text(d: Any) -> str:
     lines = [f"{d.name}  [{d.kind}, {d.jurisdiction or 'jurisdiction unknown'}]", f"  id: {d.id}"]
     if len(d.ids) > 1:

@@ -1,0 +1,1 @@
+"""The benchmark suite and the seeded synthetic graph generator (SPEC §10)."""

@@ -225,6 +225,25 @@ def show(ctx: click.Context, id: str, fmt: str) -> None:
 
 
 @cli.command()
+@click.argument("id_a")
+@click.argument("id_b")
+@click.option("--undo", is_flag=True, help="Reverse an earlier same-as (history is kept).")
+@click.option("--source", default=None, help="Why: a citation for the merge.")
+@click.pass_context
+def sameas(ctx: click.Context, id_a: str, id_b: str, undo: bool, source: str | None) -> None:
+    """Record that two ids name the same entity (a reviewed merge), or undo it.
+
+    \b
+    Example:
+      ownergraph sameas dod1260h:sensetime-group-inc sensetime-group-inc --source "annual report"
+      ownergraph sameas --undo dod1260h:sensetime-group-inc sensetime-group-inc
+    """
+    n = _workspace(ctx).sameas(id_a, id_b, undo=undo, source=source)
+    verb = "undone" if undo else "recorded"
+    click.echo(f"same-as {id_a} = {id_b}: {n} record(s) {verb}", err=True)
+
+
+@cli.command()
 @click.option("-o", "--out", "out", default="ownergraph-demo", show_default=True,
               type=click.Path(file_okay=False), help="Folder for the demo workspace and pictures.")
 @click.pass_context

@@ -50,6 +50,7 @@ def days(d: dt.date) -> int:
 
 
 def _dates(values: Iterable[str | None], missing: np.int32) -> npt.NDArray[np.int32]:
+    """ISO date strings as int32 days since 1970; ``missing`` where empty."""
     s = pd.Series(list(values), dtype="object")
     out = np.full(len(s), missing, dtype=np.int32)
     mask = s.notna().to_numpy()
@@ -71,6 +72,28 @@ def read_cache(folder: Path) -> dict[str, pa.Table]:
         source = pa.memory_map(str(folder / f"{name}.arrow"), "r")
         out[name] = ipc.open_file(source).read_all()
     return out
+
+
+def _empty_edges() -> pa.Table:
+    i32, i8 = pa.int32(), pa.int8()
+    schema = pa.schema(
+        [
+            ("src", i32),
+            ("dst", i32),
+            ("lo", i32),
+            ("hi", i32),
+            ("flags", i8),
+            ("kind", i8),
+            ("start", i32),
+            ("end", i32),
+            ("arrangement", pa.string()),
+            ("source", pa.string()),
+            ("load_id", i32),
+            ("locator", pa.string()),
+            ("seq", pa.int64()),
+        ]
+    )
+    return schema.empty_table()
 
 
 def _keys_of(identifiers: str) -> list[str]:
@@ -157,42 +180,50 @@ def build_cache(store: Store, folder: Path, builtin_venues: list[dict[str, Any]]
         return np.asarray(out, dtype=np.int64)
 
     # -- ownership edges -----------------------------------------------------------------------
-    erows = conn.execute(
+    # read in chunks into Arrow columns so memory stays near the size of the columns themselves
+    chunks: list[pa.Table] = []
+    cur = conn.execute(
         'SELECT seq, owner_id, owned_id, lo, hi, flags, kind, arrangement, start, "end", source,'
         " load_id, locator FROM ownership ORDER BY seq"
-    ).fetchall()
-    cols: list[tuple[Any, ...]] = list(zip(*erows, strict=True)) if erows else [() for _ in range(13)]
-    esrc = resolve(list(cols[1]))
-    edst = resolve(list(cols[2]))
+    )
+    kind_code = {k: i for i, k in enumerate(OWNERSHIP_KINDS)}
+    while True:
+        part = cur.fetchmany(200_000)
+        if not part:
+            break
+        c = list(zip(*part, strict=True))
+        chunks.append(
+            pa.table(
+                {
+                    "src": pa.array(resolve(list(c[1])).astype(np.int32)),
+                    "dst": pa.array(resolve(list(c[2])).astype(np.int32)),
+                    "lo": pa.array(np.asarray(c[3], dtype=np.int32)),
+                    "hi": pa.array(np.asarray(c[4], dtype=np.int32)),
+                    "flags": pa.array(np.asarray(c[5], dtype=np.int8)),
+                    "kind": pa.array(np.array([kind_code[k] for k in c[6]], dtype=np.int8)),
+                    "start": pa.array(_dates(c[8], NO_DATE_LO)),
+                    "end": pa.array(_dates(c[9], NO_DATE_HI)),
+                    "arrangement": pa.array(c[7], pa.string()),
+                    "source": pa.array(c[10], pa.string()),
+                    "load_id": pa.array(np.asarray(c[11], dtype=np.int32)),
+                    "locator": pa.array(c[12], pa.string()),
+                    "seq": pa.array(np.asarray(c[0], dtype=np.int64)),
+                }
+            )
+        )
+        del part, c
+    all_edges = pa.concat_tables(chunks) if chunks else _empty_edges()
+    del chunks
+    esrc = all_edges.column("src").to_numpy()
+    edst = all_edges.column("dst").to_numpy()
     valid = (esrc >= 0) & (edst >= 0)
     dangling = int((~valid).sum())
     selfloop = valid & (esrc == edst)
     valid &= ~selfloop
     sel = np.flatnonzero(valid)
     order_e = sel[np.lexsort((edst[sel], esrc[sel]))]
-
-    def pick(col: int) -> list[Any]:
-        c = cols[col]
-        return [c[i] for i in order_e]
-
-    ekind = np.array([OWNERSHIP_KINDS.index(k) for k in pick(6)], dtype=np.int8)
-    edges = pa.table(
-        {
-            "src": pa.array(esrc[order_e].astype(np.int32)),
-            "dst": pa.array(edst[order_e].astype(np.int32)),
-            "lo": pa.array(np.asarray(pick(3), dtype=np.int32)),
-            "hi": pa.array(np.asarray(pick(4), dtype=np.int32)),
-            "flags": pa.array(np.asarray(pick(5), dtype=np.int8)),
-            "kind": pa.array(ekind),
-            "start": pa.array(_dates(pick(8), NO_DATE_LO)),
-            "end": pa.array(_dates(pick(9), NO_DATE_HI)),
-            "arrangement": pa.array(pick(7), pa.string()),
-            "source": pa.array(pick(10), pa.string()),
-            "load_id": pa.array(np.asarray(pick(11), dtype=np.int32)),
-            "locator": pa.array(pick(12), pa.string()),
-            "seq": pa.array(np.asarray(pick(0), dtype=np.int64)),
-        }
-    )
+    edges = all_edges.take(pa.array(order_e))
+    del all_edges
     # -- designations, listings, holdings, claims, venues --------------------------------------
     des = [(lid, loc, d) for lid, loc, _s, d in store.iter_other("designation")]
     dnode = resolve([d["entity_id"] for _, _, d in des])

@@ -5,7 +5,7 @@ Importing this package registers every format in :data:`ownergraph.loaders.base.
 
 from __future__ import annotations
 
-from ownergraph.loaders import bundle, mic
+from ownergraph.loaders import bundle, lists, mic, ofac
 from ownergraph.loaders.base import LOADERS, Item, LoaderSpec, detect_format
 
-__all__ = ["LOADERS", "Item", "LoaderSpec", "bundle", "detect_format", "mic"]
+__all__ = ["LOADERS", "Item", "LoaderSpec", "bundle", "detect_format", "lists", "mic", "ofac"]

@@ -139,12 +139,13 @@ class Store:
             self.conn = sqlite3.connect(str(path), isolation_level=None, timeout=30)
         except sqlite3.Error as e:
             raise WorkspaceError(f"{path}: cannot open the workspace database: {e}") from None
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute("PRAGMA foreign_keys=OFF")
         try:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA foreign_keys=OFF")
             self.conn.executescript(_SCHEMA)
         except sqlite3.DatabaseError as e:
+            self.conn.close()
             raise WorkspaceError(
                 f"{path}: not an ownergraph workspace database ({e}); point --workspace at an"
                 " empty folder or an existing workspace"

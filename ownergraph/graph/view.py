@@ -170,15 +170,11 @@ class GraphView:
         """Vectorised :meth:`index`: -1 where nothing answers."""
         table = self._t["keys"]
         pos = pc.index_in(pa.array(list(keys), pa.string()), value_set=table.column("key").combine_chunks())
-        idx = pos.to_numpy(zero_copy_only=False)
+        # nulls (no match) become -1 before leaving Arrow: a float NaN cast to int is garbage
+        vals = pos.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
         out = np.full(len(keys), -1, dtype=np.int64)
-        ok = ~np.isnan(idx.astype(float)) if idx.dtype == object else np.ones(len(idx), bool)
-        if idx.dtype == object:
-            vals = np.array([-1 if v is None else v for v in pos.to_pylist()], dtype=np.int64)
-        else:
-            vals = idx.astype(np.int64)
         nodes = table.column("node").to_numpy()
-        good = (vals >= 0) & ok
+        good = vals >= 0
         out[good] = nodes[vals[good]]
         return out
 

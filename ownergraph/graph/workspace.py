@@ -120,7 +120,11 @@ class Workspace:
     def tables(self) -> dict[str, Any]:
         if self._tables is None:
             self.refresh()
-            self._tables = read_cache(self.cache_dir)
+            try:
+                self._tables = read_cache(self.cache_dir)
+            except (OSError, ValueError):  # a damaged cache (pyarrow.ArrowInvalid is a ValueError)
+                self.refresh(force=True)
+                self._tables = read_cache(self.cache_dir)
         return self._tables
 
     def graph(self, as_of: str | dt.date | None = None) -> GraphView:

@@ -9,6 +9,7 @@ row; empty cells mean unknown. JSON lines: one object per line with ``"type"`` s
 
 from __future__ import annotations
 
+import codecs
 import csv
 import sys
 from collections.abc import Iterator
@@ -56,20 +57,29 @@ def _sniff(path: Path, head: bytes) -> bool:
     try:
         obj = orjson.loads(first)
     except orjson.JSONDecodeError:
-        return False
+        try:  # not UTF-8: still a bundle, so that the parser can say what is wrong with it
+            obj = orjson.loads(first.decode("utf-8", "replace"))
+        except orjson.JSONDecodeError:
+            return False
     return isinstance(obj, dict) and obj.get("type") in {*BUNDLE_FILES.values()}
 
 
-def _open_text(path: Path) -> Any:
+def _check_utf8(path: Path) -> None:
     try:
         with open(path, "rb") as f:
-            f.read(1 << 20).decode("utf-8")
+            head = f.read(1 << 20)
+        # incremental: a multi-byte character cut at the end of the megabyte is not an error
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < 1 << 20)
     except UnicodeDecodeError as e:
         raise FormatError(
             f"not UTF-8 (byte {e.start} of the first megabyte)",
             file=str(path),
             fix="re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)",
         ) from None
+
+
+def _open_text(path: Path) -> Any:
+    _check_utf8(path)
     return open(path, encoding="utf-8-sig", newline="")
 
 
@@ -119,8 +129,23 @@ def _csv_items(path: Path, type_: str) -> Iterator[Item]:
 
 def _jsonl_items(path: Path) -> Iterator[Item]:
     file = str(path)
+    _check_utf8(path)
     with open(path, "rb") as f:
-        for n, raw in enumerate(f, start=1):
+        n = 0
+        while raw := f.readline(_MAX_FIELD + 1):
+            n += 1
+            if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if len(raw) > _MAX_FIELD and not raw.endswith(b"\n"):
+                while (rest := f.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    pass  # skip the rest of the line with bounded memory
+                yield InputError(
+                    f"line longer than {_MAX_FIELD // (1 << 20)} MiB",
+                    file=file,
+                    line=n,
+                    fix="split the record or shorten its fields",
+                )
+                continue
             if not raw.strip():
                 continue
             try:

@@ -70,20 +70,7 @@ def render(
         table.add_column(c, overflow="fold")
     for d in data:
         table.add_row(*[_short(d.get(c)) for c in cols])
-    buf = io.StringIO()
-    console = Console(file=buf, width=160, force_terminal=False, color_system=None)
+    out = io.StringIO()
+    console = Console(file=out, width=160, force_terminal=False, color_system=None)
     console.print(table if data else "(no rows)")
-    return buf.getvalue()
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title, show_lines=False, header_style="bold")
-    for c in cols:
-        table.add_column(c, overflow="fold")
-    for d in data:
-        table.add_row(*[_short(d.get(c)) for c in cols])
-    console = Console(file=io.StringIO(), width=160, force_terminal=False, color_system=None)
-    console.print(table if data else "(no rows)")
-    buf = console.file
-    assert isinstance(buf, io.StringIO)
-    return buf.getvalue()
+    return out.getvalue()

@@ -12,7 +12,15 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from ownergraph.errors import DateError, InputError
 from ownergraph.graph.shares import Share, parse_share
@@ -91,7 +99,19 @@ def _date(v: Any) -> dt.date | None:
     return parse_date(v)
 
 
+def _past(d: dt.date | None) -> dt.date | None:
+    if d is not None and d > dt.date.today():
+        raise DateError(
+            "date in the future",
+            value=d.isoformat(),
+            fix="check the year; facts are dated when they happened",
+        )
+    return d
+
+
 Date = Annotated[dt.date | None, BeforeValidator(_date)]
+PastDate = Annotated[dt.date | None, BeforeValidator(_date), AfterValidator(_past)]
+"""A date that cannot lie in the future (incorporation, listing, the start of a stake)."""
 
 
 def _empty_none(v: Any) -> Any:
@@ -235,8 +255,8 @@ class Entity(_Record):
     jurisdiction: OptStr = None
     aliases: StrTuple = ()
     identifiers: Annotated[dict[str, tuple[str, ...]], BeforeValidator(_identifiers)] = {}
-    incorporated: Date = None
-    dissolved: Date = None
+    incorporated: PastDate = None
+    dissolved: PastDate = None
     notes: StrTuple = ()
     sources: StrTuple = ()
 
@@ -277,7 +297,7 @@ class Ownership(_Record):
     share: Annotated[Share, BeforeValidator(parse_share)] = Share.unknown()
     kind: OwnershipKind = "shares"
     arrangement: OptStr = None
-    start: Date = None
+    start: PastDate = None
     end: Date = None
     source: OptStr = None
 
@@ -327,7 +347,7 @@ class Listing(_Record):
     mic: OptStr = None
     ticker: OptStr = None
     isin: OptStr = None
-    listed: Date = None
+    listed: PastDate = None
     delisted: Date = None
     source: OptStr = None
 
@@ -338,7 +358,12 @@ class Listing(_Record):
         if self.mic and not re.fullmatch(r"[A-Z0-9]{4}", self.mic.upper()):
             raise InputError("not a 4-character ISO 10383 MIC", field="mic", value=self.mic)
         if self.isin:
-            normalize_identifier("isin", self.isin)
+            try:
+                normalize_identifier("isin", self.isin)
+            except InputError as e:
+                raise InputError(
+                    e.reason, field="isin", value=self.isin, fix="check the ISIN's 12 characters"
+                ) from None
         return self
 
 
@@ -350,7 +375,7 @@ class Designation(_Record):
     regime: str
     list: OptStr = None
     program: OptStr = None
-    listed: Date = None
+    listed: PastDate = None
     effective: Date = None
     removed: Date = None
     reference: OptStr = None

@@ -267,26 +267,26 @@ class Store:
                 if s not in seen:
                     seen.add(s)
                     out.append(("ownership", s, loc, field, v))
-        fields = {
-            "listing": ["entity_id"],
-            "designation": ["entity_id"],
-            "holding": ["holder_id", "entity_id"],
-            "claim": ["subject_id"],
-            "sameas": ["id_a", "id_b"],
-        }
-        for seq, loc, type_, data in self.conn.execute(
-            "SELECT seq, locator, type, data FROM other WHERE load_id=?", (load_id,)
-        ).fetchall():
-            d = orjson.loads(data)
-            for field in fields.get(type_, []):
-                v = d.get(field)
-                if (
-                    v
-                    and self.conn.execute("SELECT 1 FROM entity_key WHERE key=? LIMIT 1", (v,)).fetchone()
-                    is None
-                ):
-                    out.append(("other", seq, loc, field, v))
-                    break
+        checks = (
+            ("listing", "entity_id"),
+            ("designation", "entity_id"),
+            ("holding", "holder_id"),
+            ("holding", "entity_id"),
+            ("claim", "subject_id"),
+            ("sameas", "id_a"),
+            ("sameas", "id_b"),
+        )
+        seen_other: set[int] = set()
+        for type_, field in checks:
+            sql = (
+                f"SELECT seq, locator, json_extract(data, '$.{field}') AS v FROM other o"
+                " WHERE load_id=? AND type=? AND v IS NOT NULL"
+                " AND NOT EXISTS (SELECT 1 FROM entity_key k WHERE k.key = v)"
+            )
+            for s, loc, v in self.conn.execute(sql, (load_id, type_)):
+                if s not in seen_other:
+                    seen_other.add(s)
+                    out.append(("other", s, loc, field, v))
         return out
 
     def delete(self, table: str, seqs: Sequence[int]) -> None:

@@ -55,12 +55,15 @@ class LoadReport(BaseModel):
     first_reject: str | None = None
 
 
-def _sha256(path: Path) -> str:
+def _sha256(path: Path, files: Sequence[Path] | None = None) -> str:
+    """The sha256 of everything one load reads (names relative to ``path`` and contents)."""
     h = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    if files is None:
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    base = path if path.is_dir() else path.parent
     for p in files:
-        if path.is_dir():
-            h.update(p.relative_to(path).as_posix().encode() + b"\0")
+        if len(files) > 1:
+            h.update(p.relative_to(base).as_posix().encode() + b"\0")
         with open(p, "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
@@ -165,12 +168,7 @@ class Workspace:
                 changed = changed or report.added > 0 or not report.already_loaded
         finally:
             if changed:
-                before = self.cache_meta().get("entities", 0)
-                meta = self.refresh()
-                if reports and reports[-1].added:
-                    # merged = entity records added that joined an existing or sibling entity
-                    pass
-                _ = before, meta
+                self.refresh()
         return reports
 
     def _load_one(
@@ -180,7 +178,8 @@ class Workspace:
 
         if not path.exists():
             raise FormatError("no such file or folder", file=str(path))
-        sha = _sha256(path)
+        spec = LOADERS[fmt]
+        sha = _sha256(path, spec.files(path) if spec.files else None)
         prior = self.store.find_load(sha, fmt)
         if prior is not None:
             return LoadReport(path=str(path), format=fmt, sha256=sha, already_loaded=True)

@@ -41,18 +41,24 @@ class LoaderSpec:
     description: str
     sniff: Callable[[Path, bytes], bool]
     parse: Callable[[Path], Iterator[Item]]
+    files: Callable[[Path], list[Path]] | None = None
+    """The files one load of ``path`` reads (for the load's sha256); default: the file, or every
+    file under a folder."""
 
 
 LOADERS: dict[str, LoaderSpec] = {}
 
 
 def register(
-    name: str, description: str, sniff: Callable[[Path, bytes], bool]
+    name: str,
+    description: str,
+    sniff: Callable[[Path, bytes], bool],
+    files: Callable[[Path], list[Path]] | None = None,
 ) -> Callable[[Callable[[Path], Iterator[Item]]], Callable[[Path], Iterator[Item]]]:
     """Decorator registering a parser under a ``--format`` name."""
 
     def deco(fn: Callable[[Path], Iterator[Item]]) -> Callable[[Path], Iterator[Item]]:
-        LOADERS[name] = LoaderSpec(name, description, sniff, fn)
+        LOADERS[name] = LoaderSpec(name, description, sniff, fn, files)
         return fn
 
     return deco

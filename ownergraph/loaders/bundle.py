@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from ownergraph.errors import FormatError, InputError
+from ownergraph.graph.model import RECORD_TYPES
 from ownergraph.loaders.base import Item, make_record, register
 
 __all__ = ["BUNDLE_FILES", "parse_bundle"]
@@ -87,6 +88,14 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
     return {k.strip(): v for k, v in row.items() if k}
 
 
+def _columns(type_: str) -> set[str]:
+    """The columns a bundle file of this record type takes."""
+    fields = set(RECORD_TYPES[type_].model_fields) - {"type"}
+    if type_ == "entity":
+        fields = (fields - {"sources"}) | {"source", "sources"}
+    return fields
+
+
 def _csv_items(path: Path, type_: str) -> Iterator[Item]:
     file = str(path)
     with _open_text(path) as f:
@@ -102,6 +111,16 @@ def _csv_items(path: Path, type_: str) -> Iterator[Item]:
             )
         if type_ == "holding" and not ({"entity_id", "isin"} & set(header)):
             raise FormatError("holdings need an entity_id or isin column", file=file, line=1)
+        known = _columns(type_)
+        unknown = [h for h in header if h and h not in known]
+        if unknown:
+            raise FormatError(
+                f"unknown column(s) {', '.join(unknown)}",
+                file=file,
+                line=1,
+                fix=f"{path.name} takes {', '.join(sorted(known))}; rename or remove the others",
+            )
+        first_line: dict[str, int] = {}
         line = 1
         while True:
             try:
@@ -121,8 +140,22 @@ def _csv_items(path: Path, type_: str) -> Iterator[Item]:
                 )
                 continue
             data = {k: v for k, v in _clean(row).items() if v is not None}
-            if type_ == "entity" and "source" in data:
-                data["sources"] = data.pop("source")
+            if type_ == "entity":
+                if "source" in data:
+                    data["sources"] = data.pop("source")
+                eid = (data.get("id") or "").strip()
+                if eid in first_line:
+                    yield InputError(
+                        f"duplicate id (first on line {first_line[eid]})",
+                        file=file,
+                        line=line,
+                        field="id",
+                        value=eid,
+                        fix="give each entity one row; put other names in aliases",
+                    )
+                    continue
+                if eid:
+                    first_line[eid] = line
             rec = make_record(type_, data, file=file, line=line)
             yield rec if isinstance(rec, InputError) else (rec, f"{path.name}:{line}")
 

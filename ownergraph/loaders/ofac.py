@@ -805,7 +805,22 @@ def _sniff_csv(path: Path, head: bytes) -> bool:
     return _sniff_row(head)
 
 
-@register("ofac-csv", "OFAC legacy CSV: SDN or consolidated prim file with its add/alt/comments", _sniff_csv)
+def load_files(path: Path) -> list[Path]:
+    """Every file one load of ``path`` reads: the prim files and their siblings."""
+    prims = prim_files(path) if path.is_dir() else [path]
+    out: list[Path] = []
+    for prim in prims:
+        out.append(prim)
+        out.extend(find_siblings(prim).values())
+    return sorted(set(out))
+
+
+@register(
+    "ofac-csv",
+    "OFAC legacy CSV: SDN or consolidated prim file with its add/alt/comments",
+    _sniff_csv,
+    files=load_files,
+)
 def parse_ofac_csv(path: Path) -> Iterator[Item]:
     """Yield the records of an OFAC prim file (with its siblings) or of every prim file in a folder."""
     if path.is_dir():

@@ -108,9 +108,11 @@ def search(view: GraphView, text: str, *, limit: int = 50) -> Rows[EntityRow]:
     ws = view.workspace
     if ws is None:
         return out
-    pattern = f"%{text.strip()}%"
+    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
     cur = ws.store.conn.execute(
-        "SELECT id, name, aliases FROM entity WHERE name LIKE ? OR aliases LIKE ? ORDER BY seq LIMIT ?",
+        "SELECT id, name, aliases FROM entity WHERE name LIKE ? ESCAPE '\\' OR aliases LIKE ? ESCAPE '\\'"
+        " ORDER BY seq LIMIT ?",
         (pattern, pattern, limit * 4),
     )
     rows = cur.fetchall()

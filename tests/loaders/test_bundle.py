@@ -404,3 +404,43 @@ def test_sensetime_bundle_loads_clean(sensetime_ws: Workspace) -> None:
     assert [view.id(i) for i in view.designated("bis-entity-list")] == ["beijing-sensetime"]
     assert [view.id(i) for i in view.listed_nodes()] == ["sensetime-group-inc"]
     assert view.index("registration:HK:2162198") == view.index("sensetime-group-ltd")
+
+
+def test_unknown_column_fails_the_file_naming_it(bundle: Bundle) -> None:
+    b = bundle("extra", entities=[{"id": "a", "name": "A", "website": "x.example"}])
+    with pytest.raises(FormatError) as info:
+        parse(b)
+    assert "website" in info.value.reason and "jurisdiction" in (info.value.fix or "")
+
+
+def test_duplicate_id_in_one_file_is_rejected_with_the_first_line(bundle: Bundle) -> None:
+    b = bundle(
+        "dup", entities=[{"id": "a", "name": "A"}, {"id": "b", "name": "B"}, {"id": "a", "name": "A2"}]
+    )
+    good, bad = split(parse(b))
+    assert [r.id for r, _ in good] == ["a", "b"]
+    assert len(bad) == 1 and bad[0].line == 4 and "first on line 2" in bad[0].reason
+
+
+@pytest.mark.parametrize(
+    ("kind", "row"),
+    [
+        ("entities", {"id": "c", "name": "C", "incorporated": "2999-01-01"}),
+        ("ownership", {"owner_id": "a", "owned_id": "b", "share": "5", "start": "2999-01-01"}),
+        ("designations", {"entity_id": "a", "regime": "eu", "listed": "2999-01-01"}),
+        ("listings", {"entity_id": "a", "mic": "XHKG", "listed": "2999-01-01"}),
+    ],
+)
+def test_dates_in_the_future_are_rejected(bundle: Bundle, kind: str, row: dict[str, str]) -> None:
+    rows: dict[str, list[dict[str, str]]] = {"entities": [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}]}
+    rows.setdefault(kind, []).append(row)
+    _good, bad = split(parse(bundle("future", **rows)))
+    assert len(bad) == 1 and "future" in bad[0].reason and bad[0].value == "2999-01-01"
+
+
+def test_listing_with_a_bad_isin_names_the_isin_field(bundle: Bundle) -> None:
+    b = bundle(
+        "isin", entities=[{"id": "a", "name": "A"}], listings=[{"entity_id": "a", "isin": "US0378331006"}]
+    )
+    _good, bad = split(parse(b))
+    assert len(bad) == 1 and bad[0].field == "isin" and bad[0].value == "US0378331006"

@@ -38,8 +38,11 @@ def entities(recs: list[Record]) -> dict[str, Entity]:
 
 
 def of(recs: list[Record], kind: type, eid: str) -> list[Record]:
-    return [r for r in recs if isinstance(r, kind)
-            and eid in (getattr(r, "entity_id", None), getattr(r, "subject_id", None))]
+    return [
+        r
+        for r in recs
+        if isinstance(r, kind) and eid in (getattr(r, "entity_id", None), getattr(r, "subject_id", None))
+    ]
 
 
 # -- consolidated list: counts and the case -------------------------------------------------------
@@ -58,7 +61,10 @@ def test_consolidated_counts(cons: tuple[list[Record], list[InputError]]) -> Non
     assert by_list["Non-SDN Palestinian Legislative Council List (NS-PLC)"] == 78
     assert by_list["Non-SDN Menu-Based Sanctions List (NS-MBS)"] == 96
     assert collections.Counter(type(r).__name__ for r in recs) == {
-        "Entity": 442, "Designation": 534, "Claim": 283, "Listing": 205,
+        "Entity": 442,
+        "Designation": 534,
+        "Claim": 283,
+        "Listing": 205,
     }
 
 
@@ -100,7 +106,7 @@ def test_cmic_listings_and_issuer_isins(cons: tuple[list[Record], list[InputErro
 
 def test_pitfalls_crlf_ctrl_z_and_null(cons: tuple[list[Record], list[InputError]]) -> None:
     raw = CONS.read_bytes()
-    assert raw.endswith(b"\r\n\x1a") and b'-0- ,' in raw  # the real file has all three
+    assert raw.endswith(b"\r\n\x1a") and b"-0- ," in raw  # the real file has all three
     recs, errs = cons
     assert all(e.line != 443 for e in errs)  # no bogus row from the Ctrl-Z line
     e = entities(recs)["ofac:33114"]
@@ -175,14 +181,18 @@ def test_sdn_file() -> None:
 
 def test_siblings_both_naming_schemes() -> None:
     assert {k: p.name for k, p in find_siblings(CONS).items()} == {
-        "add": "watchman_cons_add.csv", "alt": "watchman_cons_alt.csv",
+        "add": "watchman_cons_add.csv",
+        "alt": "watchman_cons_alt.csv",
         "comments": "watchman_cons_comments.csv",
     }
     assert {k: p.name for k, p in find_siblings(PACKAGED / "cons_prim.csv").items()} == {
-        "add": "cons_add.csv", "alt": "cons_alt.csv", "comments": "cons_comments.csv",
+        "add": "cons_add.csv",
+        "alt": "cons_alt.csv",
+        "comments": "cons_comments.csv",
     }
     assert {k: p.name for k, p in find_siblings(SDN).items()} == {
-        "add": "watchman_ofactest_add.csv", "alt": "watchman_ofactest_alt.csv",
+        "add": "watchman_ofactest_add.csv",
+        "alt": "watchman_ofactest_alt.csv",
         "comments": "watchman_ofactest_sdn_comments.csv",
     }
 
@@ -219,7 +229,10 @@ def test_bad_rows_are_yielded_located(tmp_path: Path) -> None:
     prim = str(tmp_path / "cons_prim.csv")
     got = {(e.file, e.line, e.field) for e in errs}
     assert got == {
-        (prim, 2, "row"), (prim, 3, "ent_num"), (prim, 4, "Remarks"), (prim, 5, "ent_num"),
+        (prim, 2, "row"),
+        (prim, 3, "ent_num"),
+        (prim, 4, "Remarks"),
+        (prim, 5, "ent_num"),
         (str(tmp_path / "cons_alt.csv"), 1, "ent_num"),
     }
     assert all(e.fix for e in errs)
@@ -255,7 +268,9 @@ def test_xml_counts(xml: tuple[list[Record], list[InputError]]) -> None:
     recs, errs = xml
     assert errs == []
     assert collections.Counter(type(r).__name__ for r in recs) == {
-        "Entity": 375, "Designation": 384, "Ownership": 276,
+        "Entity": 375,
+        "Designation": 384,
+        "Ownership": 276,
     }
     des = [r for r in recs if isinstance(r, Designation)]
     assert collections.Counter(d.regime for d in des) == {"ofac-ssi": 290, "info": 85, "ofac-sdn": 9}
@@ -278,8 +293,10 @@ def test_xml_ownership_direction(xml: tuple[list[Record], list[InputError]]) -> 
 
 def test_xml_refuses_entities(tmp_path: Path) -> None:
     p = tmp_path / "evil.xml"
-    p.write_text('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>'
-                 '<Sanctions xmlns="http://www.un.org/sanctions/1.0">&a;</Sanctions>')
+    p.write_text(
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>'
+        '<Sanctions xmlns="http://www.un.org/sanctions/1.0">&a;</Sanctions>'
+    )
     with pytest.raises(FormatError):
         list(parse_ofac_xml(p))
     q = tmp_path / "broken.xml"
@@ -287,3 +304,26 @@ def test_xml_refuses_entities(tmp_path: Path) -> None:
     q.write_bytes(q.read_bytes()[:50000])
     with pytest.raises(FormatError):
         list(parse_ofac_xml(q))
+
+
+def test_a_changed_sibling_file_is_a_new_load(tmp_path: Path) -> None:
+    """The load's sha256 covers prim, add, alt and comments: editing one sibling is not 'already loaded'."""
+    import ownergraph
+
+    src = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ofac"
+    for name in (
+        "watchman_cons_prim.csv",
+        "watchman_cons_add.csv",
+        "watchman_cons_alt.csv",
+        "watchman_cons_comments.csv",
+    ):
+        shutil.copy(src / name, tmp_path / name)
+    ws = ownergraph.open(tmp_path / "ws")
+    first = ws.load([tmp_path / "watchman_cons_prim.csv"])[0]
+    assert not first.already_loaded and first.added > 0
+    assert ws.load([tmp_path / "watchman_cons_prim.csv"])[0].already_loaded
+    with open(tmp_path / "watchman_cons_alt.csv", "ab") as f:
+        f.write(b'33114,99999,"aka","SENSETIME TEST ALIAS",-0-\r\n')
+    again = ws.load([tmp_path / "watchman_cons_prim.csv"])[0]
+    assert not again.already_loaded
+    ws.close()

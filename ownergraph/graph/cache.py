@@ -25,11 +25,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import orjson
-import pandas as pd
 import pyarrow as pa
 import pyarrow.ipc as ipc
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS, STRONG_SCHEMES
 from ownergraph.graph.store import Store
@@ -40,7 +37,17 @@ NO_DATE_LO = np.int32(-(2**31))
 """An open start (no date): before every date."""
 NO_DATE_HI = np.int32(2**31 - 1)
 """An open end (no date): after every date."""
-TABLES = ("nodes", "keys", "edges", "designations", "listings", "holdings", "claims", "venues")
+TABLES = (
+    "nodes",
+    "keys",
+    "edges",
+    "edges_by_dst",
+    "designations",
+    "listings",
+    "holdings",
+    "claims",
+    "venues",
+)
 _EPOCH = dt.date(1970, 1, 1)
 
 
@@ -51,6 +58,8 @@ def days(d: dt.date) -> int:
 
 def _dates(values: Iterable[str | None], missing: np.int32) -> npt.NDArray[np.int32]:
     """ISO date strings as int32 days since 1970; ``missing`` where empty."""
+    import pandas as pd
+
     s = pd.Series(list(values), dtype="object")
     out = np.full(len(s), missing, dtype=np.int32)
     mask = s.notna().to_numpy()
@@ -105,6 +114,11 @@ def _keys_of(identifiers: str) -> list[str]:
 
 def build_cache(store: Store, folder: Path, builtin_venues: list[dict[str, Any]]) -> dict[str, Any]:
     """Rebuild the cache in ``folder`` from ``store``; return its ``meta``."""
+    # imported here: opening a workspace (the common case) needs neither
+    import pandas as pd
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
     conn = store.conn
     rows = conn.execute(
         "SELECT seq, id, name, kind, jurisdiction, identifiers FROM entity ORDER BY seq"
@@ -222,8 +236,11 @@ def build_cache(store: Store, folder: Path, builtin_venues: list[dict[str, Any]]
     valid &= ~selfloop
     sel = np.flatnonzero(valid)
     order_e = sel[np.lexsort((edst[sel], esrc[sel]))]
-    edges = all_edges.take(pa.array(order_e))
+    edges = all_edges.take(pa.array(order_e)).combine_chunks()
     del all_edges
+    # the permutation of edges by owned node (stable), so views build the in-CSR without sorting
+    e_dst = edges.column("dst").to_numpy()
+    edges_by_dst = pa.table({"row": pa.array(np.argsort(e_dst, kind="stable").astype(np.int64))})
     # -- designations, listings, holdings, claims, venues --------------------------------------
     des = [(lid, loc, d) for lid, loc, _s, d in store.iter_other("designation")]
     dnode = resolve([d["entity_id"] for _, _, d in des])
@@ -335,6 +352,7 @@ def build_cache(store: Store, folder: Path, builtin_venues: list[dict[str, Any]]
         ("nodes", nodes),
         ("keys", keys),
         ("edges", edges),
+        ("edges_by_dst", edges_by_dst),
         ("designations", designations),
         ("listings", listings),
         ("holdings", holdings),

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -27,6 +26,8 @@ from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS
 from ownergraph.graph.shares import Share
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from ownergraph.graph.workspace import Workspace
 
 __all__ = ["EdgeInfo", "GraphView", "date_of"]
@@ -98,8 +99,12 @@ class GraphView:
         kind = edges.column("kind").to_numpy()[active]
         seq = edges.column("seq").to_numpy()[active]
         st = start[active]
-        # one edge per (src, dst, kind): the latest start, then the latest record
-        order = np.lexsort((seq, st, kind, dst, src))
+        # one edge per (src, dst, kind): the latest start, then the latest record. The cache is
+        # sorted by (src, dst), so the full sort is needed only when some pair repeats.
+        if len(src) > 1 and bool(np.any((src[1:] == src[:-1]) & (dst[1:] == dst[:-1]))):
+            order = np.lexsort((seq, st, kind, dst, src))
+        else:
+            order = np.arange(len(src))
         s, t, k = src[order], dst[order], kind[order]
         last = np.ones(len(order), dtype=bool)
         if len(order) > 1:
@@ -123,7 +128,11 @@ class GraphView:
         self.out_ptr = np.zeros(self.n + 1, dtype=np.int64)
         np.cumsum(np.bincount(self.src, minlength=self.n), out=self.out_ptr[1:])
         self.out_edges = np.arange(self.m, dtype=np.int64)
-        self.in_edges = np.argsort(self.dst, kind="stable").astype(np.int64)
+        # in-order: the cache's permutation of all edges by dst, restricted to the chosen ones
+        pos = np.full(edges.num_rows, -1, dtype=np.int64)
+        pos[self.edge_rows] = np.arange(self.m)
+        by_dst = pos[tables["edges_by_dst"].column("row").to_numpy()]
+        self.in_edges: npt.NDArray[np.int64] = by_dst[by_dst >= 0]
         self.in_ptr = np.zeros(self.n + 1, dtype=np.int64)
         np.cumsum(np.bincount(self.dst, minlength=self.n), out=self.in_ptr[1:])
         # designations active as of the date
@@ -300,6 +309,8 @@ class GraphView:
         interval string), ``share_min``/``share_max`` (percent, None when unknown), ``kind``,
         ``source``, ``start`` and ``end``.
         """
+        import networkx as nx
+
         if nodes is None:
             keep = np.arange(self.n)
         else:

@@ -89,6 +89,8 @@ class GraphView:
         self._names = nodes.column("name").combine_chunks()
         self.kinds: npt.NDArray[np.int8] = nodes.column("kind").to_numpy()
         self._id_cache: list[str] | None = None
+        self._key_index: Any = None
+        self._key_nodes: npt.NDArray[np.int32] | None = None
         d = days(as_of)
         edges = tables["edges"]
         start = edges.column("start").to_numpy()
@@ -176,15 +178,21 @@ class GraphView:
         return int(keys.column("node")[hit[0].as_py()].as_py())
 
     def indices(self, keys: Sequence[str]) -> npt.NDArray[np.int64]:
-        """Vectorised :meth:`index`: -1 where nothing answers."""
-        table = self._t["keys"]
-        pos = pc.index_in(pa.array(list(keys), pa.string()), value_set=table.column("key").combine_chunks())
-        # nulls (no match) become -1 before leaving Arrow: a float NaN cast to int is garbage
-        vals = pos.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        """Vectorised :meth:`index`: -1 where nothing answers.
+
+        The first call builds a hash index of every key (about 0.3 s per million); later calls
+        only look up.
+        """
+        if self._key_index is None:
+            import pandas as pd
+
+            self._key_index = pd.Index(self._t["keys"].column("key").to_pandas())
+            self._key_nodes = self._t["keys"].column("node").to_numpy()
+        assert self._key_nodes is not None
+        pos = np.asarray(self._key_index.get_indexer(list(keys)), dtype=np.int64)
         out = np.full(len(keys), -1, dtype=np.int64)
-        nodes = table.column("node").to_numpy()
-        good = vals >= 0
-        out[good] = nodes[vals[good]]
+        good = pos >= 0
+        out[good] = self._key_nodes[pos[good]]
         return out
 
     def all_keys(self, i: int) -> list[str]:

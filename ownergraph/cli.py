@@ -244,8 +244,15 @@ def sameas(ctx: click.Context, id_a: str, id_b: str, undo: bool, source: str | N
 
 
 @cli.command()
-@click.option("-o", "--out", "out", default="ownergraph-demo", show_default=True,
-              type=click.Path(file_okay=False), help="Folder for the demo workspace and pictures.")
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    default="ownergraph-demo",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the demo workspace and pictures.",
+)
 @click.pass_context
 def demo(ctx: click.Context, out: str) -> None:
     """Run the SenseTime case study: load the bundled facts and the real lists they cite, print
@@ -267,6 +274,243 @@ def demo(ctx: click.Context, out: str) -> None:
     click.echo(render(_stats(view), "table", title=f"Workspace as of {view.as_of}"), nl=False)
     click.echo("\nThe listed parent:")
     click.echo(_show_text(_show(view, LISTED_PARENT)))
+
+
+_REGIME_CHOICE = click.Choice(
+    ["ofac-sdn", "ofac-ssi", "ofac-ns-cmic", "bis-entity-list", "eu", "uk", "info"], case_sensitive=False
+)
+
+
+@cli.command()
+@click.option(
+    "--regime",
+    "regimes",
+    multiple=True,
+    type=_REGIME_CHOICE,
+    help="Regime(s) to evaluate (repeatable; default: all but info).",
+)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(["designated", "restricted", "possibly_restricted"]),
+    help="Only rows with this status (repeatable).",
+)
+@format_option
+@click.pass_context
+def restricted(ctx: click.Context, regimes: tuple[str, ...], statuses: tuple[str, ...], fmt: str) -> None:
+    """Who is designated, restricted or possibly restricted under each regime as of the date, and why.
+
+    Each derived row carries its basis (owners, shares, edges, sources), the rule and the
+    iteration that derived it.
+
+    \b
+    Example:
+      ownergraph --as-of 2022-01-07 restricted --regime ofac-sdn --regime uk
+      ownergraph restricted --status restricted --format json
+    """
+    from ownergraph.queries.restricted import restricted as _restricted
+
+    view = _view(ctx)
+    rows: list[Any] = []
+    for r in regimes or ("ofac-sdn", "ofac-ssi", "ofac-ns-cmic", "bis-entity-list", "eu", "uk"):
+        rows.extend(x for x in _restricted(view, r) if not statuses or x.status in statuses)
+    _emit(rows, fmt, columns=["regime", "status", "id", "name", "share", "rule", "iteration", "basis"])
+
+
+@cli.command()
+@click.option("--regime", "regimes", multiple=True, type=_REGIME_CHOICE, help="Regime(s) (repeatable).")
+@click.option("--pattern", "patterns", multiple=True, help="Pattern(s) (repeatable), e.g. listed-parent.")
+@click.option("--max-depth", default=6, show_default=True, help="Hops searched along ownership chains.")
+@format_option
+@click.pass_context
+def loopholes(
+    ctx: click.Context, regimes: tuple[str, ...], patterns: tuple[str, ...], max_depth: int, fmt: str
+) -> None:
+    """Named loophole patterns: where a restriction stops at a corporate boundary.
+
+    Patterns: listed-parent, unlisted-affiliate, name-mismatch, aggregation-split, sub-threshold,
+    control-without-ownership, exposure-wrapper, timing, cycle.
+
+    \b
+    Example:
+      ownergraph --as-of 2022-01-07 loopholes --pattern listed-parent
+      ownergraph loopholes --regime ofac-ns-cmic --format json
+    """
+    from ownergraph.queries.loopholes import PATTERNS
+    from ownergraph.queries.loopholes import loopholes as _loopholes
+
+    bad = [p for p in patterns if p not in PATTERNS]
+    if bad:
+        raise click.BadParameter(
+            f"{', '.join(bad)}; choose from {', '.join(PATTERNS)}", param_hint="--pattern"
+        )
+    rows = _loopholes(_view(ctx), regimes=regimes or None, patterns=patterns or None, max_depth=max_depth)
+    _emit(
+        rows,
+        fmt,
+        columns=[
+            "finding_id",
+            "pattern",
+            "regime",
+            "designated_id",
+            "subject_id",
+            "mic",
+            "path",
+            "explanation",
+        ],
+    )
+
+
+@cli.command()
+@click.argument("id")
+@click.option("--up/--down", "up", default=True, help="Owners (--up, default) or holdings (--down).")
+@click.option(
+    "--look-through",
+    is_flag=True,
+    help="Integrated ownership (multiplied along paths): an economic measure, not a legal status.",
+)
+@click.option("--min-share", default=0.0, show_default=True, help="Only stakes of at least this percent.")
+@click.option("--max-depth", default=None, type=int, help="Hops for --look-through (default: unbounded).")
+@format_option
+@click.pass_context
+def ownership(
+    ctx: click.Context,
+    id: str,
+    up: bool,
+    look_through: bool,
+    min_share: float,
+    max_depth: int | None,
+    fmt: str,
+) -> None:
+    """Owners or holdings of an entity, direct or look-through.
+
+    \b
+    Example:
+      ownergraph ownership sensetime-group-ltd --up
+      ownergraph ownership qualcomm --down --look-through --min-share 1
+    """
+    from ownergraph.queries.ownership import ownership as _ownership
+
+    rows = _ownership(
+        _view(ctx),
+        id,
+        direction="up" if up else "down",
+        look_through=look_through,
+        min_share=min_share,
+        max_depth=max_depth,
+    )
+    _emit(rows, fmt, columns=["owner_id", "owned_id", "share", "kind", "depth", "source"])
+
+
+@cli.command()
+@click.argument("from_id", metavar="FROM")
+@click.argument("to_id", metavar="TO")
+@click.option("--k", default=1, show_default=True, help="How many shortest paths.")
+@click.option("--directed", is_flag=True, help="Follow owner → owned only (default: either way).")
+@click.option("--max-depth", default=12, show_default=True, help="Longest path searched, in hops.")
+@format_option
+@click.pass_context
+def path(
+    ctx: click.Context, from_id: str, to_id: str, k: int, directed: bool, max_depth: int, fmt: str
+) -> None:
+    """The k shortest ownership/control paths between two entities, each hop with its source.
+
+    \b
+    Example:
+      ownergraph path qualcomm shenzhen-sensetime --k 3
+      ownergraph path sensetime-group-inc beijing-sensetime --directed --format json
+    """
+    from ownergraph.queries.paths import paths as _paths
+
+    rows = _paths(_view(ctx), from_id, to_id, k=k, directed=directed, max_depth=max_depth)
+    _emit(rows, fmt, columns=["rank", "length", "path", "edges"])
+
+
+@cli.command()
+@click.argument("portfolio", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--regime", "regimes", multiple=True, type=_REGIME_CHOICE, help="Regime(s) (repeatable).")
+@click.option("--max-depth", default=4, show_default=True, help="Hops searched up and down from each issuer.")
+@format_option
+@click.pass_context
+def exposure(ctx: click.Context, portfolio: Path, regimes: tuple[str, ...], max_depth: int, fmt: str) -> None:
+    """Screen a CSV of holdings (isin, ticker+mic, lei, id or name; optional weight) for exposure.
+
+    \b
+    Example:
+      ownergraph --as-of 2022-01-07 exposure portfolio.csv --regime ofac-ns-cmic
+    """
+    from ownergraph.queries.exposure import exposure as _exposure
+
+    rows = _exposure(_view(ctx), portfolio, regimes=regimes or None, max_depth=max_depth)
+    _emit(
+        rows,
+        fmt,
+        columns=["input", "entity_id", "regime", "status", "relation", "related_id", "path", "reason"],
+    )
+
+
+@cli.command()
+@click.argument("id", required=False)
+@click.option("--finding", default=None, help="A finding_id from `ownergraph loopholes`.")
+@click.option(
+    "--regime", "regimes", multiple=True, type=_REGIME_CHOICE, help="Regime(s) to search findings in."
+)
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="HTML file to write (default: <id or finding>.html).",
+)
+@click.option("--depth", default=1, show_default=True, help="Neighbourhood depth around ID.")
+@click.option("--max-nodes", default=300, show_default=True, help="Collapse the rest into '+N more' nodes.")
+@click.option("--open", "open_", is_flag=True, help="Open the file in a browser.")
+@click.pass_context
+def viz(
+    ctx: click.Context,
+    id: str | None,
+    finding: str | None,
+    regimes: tuple[str, ...],
+    out: Path | None,
+    depth: int,
+    max_nodes: int,
+    open_: bool,
+) -> None:
+    """Draw an entity's neighbourhood or a finding as one offline, interactive HTML file.
+
+    \b
+    Example:
+      ownergraph viz sensetime-group-inc --depth 2 -o sensetime.html
+      ownergraph loopholes --format json | head; ownergraph viz --finding 1a2b3c4d5e -o finding.html
+    """
+    from ownergraph.errors import NotFoundError
+    from ownergraph.viz import render as _render
+
+    if (id is None) == (finding is None):
+        raise click.UsageError("give either an ID or --finding N")
+    view = _view(ctx)
+    if finding is not None:
+        from ownergraph.queries.loopholes import loopholes as _loopholes
+
+        rows = [r for r in _loopholes(view, regimes=regimes or None) if r.finding_id.startswith(finding)]
+        if not rows:
+            raise NotFoundError(
+                f"no finding {finding!r} as of {view.as_of}; list them with `ownergraph loopholes`"
+            )
+        target = out or Path(f"finding-{rows[0].finding_id}.html")
+        written = _render(rows[:1], target, view=view, depth=depth, max_nodes=max_nodes)
+    else:
+        assert id is not None
+        view.index(id)
+        target = out or Path(f"{id.replace(':', '_').replace('/', '_')}.html")
+        written = _render(view, target, focus=id, depth=depth, max_nodes=max_nodes)
+    click.echo(f"wrote {written}", err=True)
+    if open_:
+        import webbrowser
+
+        webbrowser.open(Path(str(written)).resolve().as_uri())
 
 
 def _show_text(d: Any) -> str:
@@ -302,6 +546,294 @@ def _show_text(d: Any) -> str:
     for r in d.records:
         lines.append(f"  record: {r['id']} from {r['file']} {r['locator'] or ''}")
     return "\n".join(lines)
+
+
+# -- neo4j push / neo4j cypher / export (ownergraph.graph.neo4j_store, ownergraph.graph.export) --------
+# One block, placed before main() so that `python -m ownergraph.cli` registers these commands too.
+
+_NEO4J_SETTINGS: dict[str, tuple[str, str | None]] = {
+    "uri": ("NEO4J_URI", "bolt://localhost:7687"),
+    "user": ("NEO4J_USER", None),
+    "password": ("NEO4J_PASSWORD", None),
+    "database": ("NEO4J_DATABASE", "neo4j"),
+}
+
+
+def _neo4j_options(f: F) -> F:
+    """``--uri/--user/--password/--database``, accepted on ``neo4j`` and after its subcommands."""
+    f = click.option("--database", default=None, help="Database name (env NEO4J_DATABASE; default neo4j).")(f)
+    f = click.option("--password", default=None, help="Password (env NEO4J_PASSWORD).")(f)
+    f = click.option("--user", default=None, help="User name (env NEO4J_USER; omit when auth is off).")(f)
+    f = click.option(
+        "--uri", default=None, metavar="URI", help="Bolt URI (env NEO4J_URI; default bolt://localhost:7687)."
+    )(f)
+    return f
+
+
+def _neo4j_settings(ctx: click.Context) -> dict[str, Any]:
+    """Connection settings: the subcommand's option, then ``neo4j``'s, then a global one, then env."""
+    import os
+
+    out: dict[str, Any] = {}
+    for name, (env, default) in _NEO4J_SETTINGS.items():
+        value = None
+        c: click.Context | None = ctx
+        while value is None and c is not None:
+            value = c.params.get(name)
+            c = c.parent
+        if value is None and ctx.obj:
+            value = ctx.obj.get(name)
+        out[name] = value if value is not None else os.environ.get(env) or default
+    return out
+
+
+@cli.group(name="neo4j")
+@_neo4j_options
+@click.pass_context
+def neo4j_group(
+    ctx: click.Context, uri: str | None, user: str | None, password: str | None, database: str | None
+) -> None:
+    """Sync the workspace into a Neo4j server and run Cypher on it (schema: docs/neo4j-schema.md).
+
+    Connection options work here or after the subcommand; NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD
+    and NEO4J_DATABASE are read when an option is not given.
+
+    \b
+    Example:
+      ownergraph neo4j --uri bolt://localhost:7687 push
+      ownergraph neo4j cypher "MATCH (n:Entity) RETURN count(n) AS entities"
+    """
+    ctx.ensure_object(dict)
+
+
+@neo4j_group.command(name="push")
+@_neo4j_options
+@click.option(
+    "--replace", is_flag=True, help="Delete ownergraph's nodes (and their edges) first: mirror exactly."
+)
+@click.option(
+    "--batch", default=10_000, show_default=True, type=click.IntRange(min=1), help="Rows per transaction."
+)
+@click.pass_context
+def neo4j_push(
+    ctx: click.Context,
+    uri: str | None,
+    user: str | None,
+    password: str | None,
+    database: str | None,
+    replace: bool,
+    batch: int,
+) -> None:
+    """Write the workspace into Neo4j: constraints first, then MERGEd batches and a count check.
+
+    Pushing the same workspace again writes nothing. Use --replace after same-as merges or undos,
+    so that entities and edges the workspace no longer has are removed.
+
+    \b
+    Example:
+      ownergraph neo4j push --uri bolt://localhost:7687 --user neo4j --password secret
+      NEO4J_URI=bolt://localhost:7687 ownergraph neo4j push --replace
+    """
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from ownergraph.graph.neo4j_store import push
+
+    conn = _neo4j_settings(ctx)
+    ws = _workspace(ctx)
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task("connecting", total=None)
+
+        def progress(done: int, total: int, stage: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"pushing {stage}")
+
+        report = push(
+            ws,
+            conn["uri"],
+            user=conn["user"],
+            password=conn["password"],
+            database=conn["database"],
+            replace=replace,
+            batch=batch,
+            progress=progress,
+        )
+
+    def counts(d: dict[str, int]) -> str:
+        return ", ".join(f"{k} {v:,}" for k, v in d.items()) or "none"
+
+    click.echo(
+        f"pushed to {report.uri} (database {report.database}, Neo4j {report.server_version}): "
+        f"{sum(report.nodes.values()):,} nodes ({counts(report.nodes)}), "
+        f"{sum(report.relationships.values()):,} relationships ({counts(report.relationships)}); "
+        f"written {report.written:,}, created {report.nodes_created:,} nodes and "
+        f"{report.relationships_created:,} relationships in {report.seconds:.1f}s",
+        err=True,
+    )
+    if report.replaced:
+        click.echo(
+            f"  replaced: deleted {report.deleted_nodes:,} nodes and {report.deleted_relationships:,}"
+            " relationships first",
+            err=True,
+        )
+    if report.stale_nodes or report.stale_relationships:
+        click.echo(
+            f"  note: {report.stale_nodes:,} nodes and {report.stale_relationships:,} relationships in Neo4j"
+            " are not in this workspace (an earlier push?); `ownergraph neo4j push --replace` mirrors it",
+            err=True,
+        )
+    for what, n in report.skipped.items():
+        click.echo(f"  not pushed: {n:,} {what}", err=True)
+
+
+def _cypher_params(values: tuple[str, ...]) -> dict[str, Any]:
+    import json
+
+    out: dict[str, Any] = {}
+    for item in values:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{item!r}: write NAME=VALUE", param_hint="--param")
+        try:
+            out[name.strip()] = json.loads(raw)
+        except ValueError:
+            out[name.strip()] = raw
+    return out
+
+
+@neo4j_group.command(name="cypher")
+@click.argument("query")
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Query parameter $NAME; VALUE is read as JSON when it parses (42, true, [1,2]), else as text.",
+)
+@_neo4j_options
+@format_option
+@click.pass_context
+def neo4j_cypher(
+    ctx: click.Context,
+    query: str,
+    params: tuple[str, ...],
+    uri: str | None,
+    user: str | None,
+    password: str | None,
+    database: str | None,
+    fmt: str,
+) -> None:
+    """Run one Cypher query on the Neo4j server and print its rows.
+
+    Nodes print as their properties plus _labels, relationships plus _type/_start/_end.
+
+    \b
+    Example:
+      ownergraph neo4j cypher "MATCH (e:Entity) WHERE e.name CONTAINS \\$q RETURN e.id, e.name" -p q=SenseTime
+      ownergraph neo4j cypher --format json "MATCH (:Entity)-[r:OWNS]->() RETURN count(r) AS owns"
+    """
+    from pydantic import BaseModel, ConfigDict
+
+    from ownergraph.graph.neo4j_store import cypher
+
+    class CypherRow(BaseModel):
+        model_config = ConfigDict(extra="allow", frozen=True)
+
+    conn = _neo4j_settings(ctx)
+    rows = cypher(
+        conn["uri"],
+        query,
+        _cypher_params(params),
+        user=conn["user"],
+        password=conn["password"],
+        database=conn["database"],
+    )
+    _emit([CypherRow.model_validate(r) for r in rows], fmt)
+
+
+@cli.command(name="export")
+@click.option(
+    "--to",
+    "to",
+    required=True,
+    type=click.Choice(("ftm", "graphml", "json", "neo4j-csv")),
+    help="neo4j-csv: neo4j-admin import files (a folder); graphml: the graph as of --as-of; json: every"
+    " record as JSON lines.",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="Output file (default stdout), or the folder for neo4j-csv (required there).",
+)
+@click.pass_context
+def export_command(ctx: click.Context, to: str, out: Path | None) -> None:
+    """Write the graph for other tools: Neo4j bulk import, GraphML or JSON lines.
+
+    \b
+    Example:
+      ownergraph export --to neo4j-csv -o neo4j-import/
+      ownergraph --as-of 2022-01-07 export --to graphml -o graph.graphml
+      ownergraph export --to json > records.jsonl
+    """
+    import shlex
+    import sys
+
+    from ownergraph.graph.export import EXPORTERS, export_graphml, export_json, export_neo4j_csv
+
+    if to not in EXPORTERS:
+        raise OwnergraphError(f"export --to {to} is not available yet; use graphml, json or neo4j-csv")
+    ws = _workspace(ctx)
+    if to == "neo4j-csv":
+        if out is None:
+            raise click.UsageError("--to neo4j-csv writes a folder: pass -o DIR")
+        result = export_neo4j_csv(ws, out)
+        files = [*result.node_files, *result.relationship_files]
+        click.echo(
+            f"wrote {len(files)} files to {out}: {sum(result.nodes.values()):,} nodes,"
+            f" {sum(result.relationships.values()):,} relationships",
+            err=True,
+        )
+        click.echo(
+            "  import into a stopped server: neo4j-admin database import full "
+            + shlex.join(result.import_args())
+            + f"  (also in {out / 'import.sh'}); then run {out / 'schema.cypher'} once",
+            err=True,
+        )
+        return
+    if to == "json":
+        if out is None:
+            n = export_json(ws, sys.stdout)
+        else:
+            with open(out, "w", encoding="utf-8") as fh:
+                n = export_json(ws, fh)
+        click.echo(f"wrote {n:,} records as JSON lines to {out or 'stdout'}", err=True)
+        return
+    view = _view(ctx)
+    target: Any = out if out is not None else sys.stdout.buffer
+    nodes, edges = export_graphml(view, target)
+    click.echo(
+        f"wrote GraphML as of {view.as_of}: {nodes:,} nodes, {edges:,} edges to {out or 'stdout'}", err=True
+    )
 
 
 def main() -> None:  # pragma: no cover - console entry point

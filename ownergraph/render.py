@@ -17,6 +17,8 @@ from pydantic import BaseModel
 __all__ = ["FORMATS", "render"]
 
 FORMATS = ("table", "json", "csv")
+_FULL = {"explanation", "reason", "name", "source"}
+"""Columns a table never cuts: an explanation is the point of a row."""
 
 
 def _plain(rows: Sequence[BaseModel] | BaseModel) -> list[dict[str, Any]]:
@@ -69,7 +71,7 @@ def render(
     for c in cols:
         table.add_column(c, overflow="fold")
     for d in data:
-        table.add_row(*[_short(d.get(c)) for c in cols])
+        table.add_row(*[_short(d.get(c), 10_000 if c in _FULL else 60) for c in cols])
     out = io.StringIO()
     console = Console(file=out, width=160, force_terminal=False, color_system=None)
     console.print(table if data else "(no rows)")

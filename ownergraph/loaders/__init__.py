@@ -5,7 +5,22 @@ Importing this package registers every format in :data:`ownergraph.loaders.base.
 
 from __future__ import annotations
 
-from ownergraph.loaders import bundle, lists, mic, ofac
+from ownergraph.loaders import bods, bundle, csl, ftm, gleif, lists, mic, ofac, sec13f, wikidata
 from ownergraph.loaders.base import LOADERS, Item, LoaderSpec, detect_format
 
-__all__ = ["LOADERS", "Item", "LoaderSpec", "bundle", "detect_format", "lists", "mic", "ofac"]
+__all__ = [
+    "LOADERS",
+    "Item",
+    "LoaderSpec",
+    "bods",
+    "bundle",
+    "csl",
+    "detect_format",
+    "ftm",
+    "gleif",
+    "lists",
+    "mic",
+    "ofac",
+    "sec13f",
+    "wikidata",
+]

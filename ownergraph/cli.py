@@ -255,25 +255,45 @@ def sameas(ctx: click.Context, id_a: str, id_b: str, undo: bool, source: str | N
 )
 @click.pass_context
 def demo(ctx: click.Context, out: str) -> None:
-    """Run the SenseTime case study: load the bundled facts and the real lists they cite, print
-    what the graph shows.
+    """Run the SenseTime case study: load the bundled facts with the real OFAC and DoD 1260H lists,
+    print the loophole paths, the investors' exposure and the review candidates, draw the picture.
 
     \b
     Example:
-      ownergraph demo -o /tmp/sensetime-demo
+      ownergraph demo
+      ownergraph --as-of 2022-01-07 demo -o /tmp/sensetime-demo
     """
-    from ownergraph.demo import LISTED_PARENT, load_demo
+    from ownergraph.demo import LISTED_PARENT, run_demo
     from ownergraph.queries.lookup import show as _show
-    from ownergraph.queries.lookup import stats as _stats
 
     click.echo(f"Loading the SenseTime case study into {out}/workspace ...")
-    ws, _ = load_demo(out, echo=click.echo)
+    ws, res = run_demo(out, as_of=ctx.obj["as_of"], echo=click.echo)
     ctx.obj["ws"] = ws
     ctx.call_on_close(ws.close)
-    view = ws.graph(as_of=ctx.obj["as_of"])
-    click.echo(render(_stats(view), "table", title=f"Workspace as of {view.as_of}"), nl=False)
-    click.echo("\nThe listed parent:")
+    view = res.view
+    click.echo(f"\nAs of {view.as_of}. One entity, several sources: SenseTime Group Limited answers to "
+               + ", ".join(res.merged_ids))
+    click.echo("(OFAC entity 33114 was resolved to the Hong Kong company by its registration number, not its name.)\n")
+    click.echo("The listed parent:")
     click.echo(_show_text(_show(view, LISTED_PARENT)))
+    click.echo("")
+    click.echo(render(res.findings, "table", columns=["finding_id", "pattern", "regime", "path", "mic", "explanation"],
+                      title="Loophole findings"), nl=False)
+    click.echo(render(res.exposure, "table", columns=["input", "regime", "relation", "related_id", "path", "explanation"],
+                      title="What each named investor is exposed to"), nl=False)
+    if res.candidates:
+        click.echo(render(res.candidates, "table", columns=["a", "b", "score", "reason"],
+                          title="Candidate matches for review (never merged automatically)"), nl=False)
+    if res.html:
+        click.echo(f"\nPicture: {res.html} (opens offline in any browser)")
+    click.echo(
+        "\nNext:\n"
+        f"  ownergraph -w {out}/workspace loopholes --regime ofac-ns-cmic\n"
+        f"  ownergraph -w {out}/workspace path qualcomm shenzhen-sensetime\n"
+        f"  ownergraph -w {out}/workspace viz --finding {res.findings[0].finding_id if res.findings else 'ID'}\n"
+        f"  ownergraph -w {out}/workspace sameas dod1260h:sensetime-group-inc sensetime-group-inc  # after review\n"
+        "  notebooks/ for the case study, portfolio screening and regimes side by side"
+    )
 
 
 _REGIME_CHOICE = click.Choice(

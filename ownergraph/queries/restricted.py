@@ -1,0 +1,870 @@
+"""Who is restricted under a regime, as of a date, and exactly why (SPEC §6, ``docs/regimes.md``).
+
+:func:`restricted` evaluates one regime on a :class:`~ownergraph.graph.view.GraphView` and
+returns three-valued statuses: ``designated`` (the seeds), ``restricted`` and
+``possibly_restricted``; everything else is not restricted and is not printed.
+
+The semantics, shared with the networkx reference in :mod:`ownergraph.queries.reference`:
+
+* **Units.** Aggregating regimes (OFAC, BIS, EU) have one unit: all seeds together. The UK
+  (``majority-chain``) has one unit per designated person ``d``: only ``d`` and what ``d``
+  already owns or controls count, and stakes are pooled across holders only within one joint
+  ``arrangement`` (Schedule 1: each party holds the combined shares of all parties).
+* **Two monotone fixpoints per unit.** *Lower*: an entity joins when the sum of the lower
+  bounds of its counting edges from members meets the threshold for certain (``Σlo > T``, or
+  ``Σlo == T`` with an inclusive threshold or any open lower bound), when the votes sum is a
+  certain majority, or when a member holds a ``controlled`` edge (board/control, control limb).
+  *Upper*: the same with upper bounds (``Σhi > T``, or ``Σhi == T`` with an inclusive threshold
+  and no open upper bound) over the members of the upper fixpoint, where ``possibly-controlled``
+  edges (consolidation) count too. Unknown shares are ``[0, 100]``, so they make their target
+  possibly restricted. Attribution cascades: a member's stake counts in full, never multiplied.
+* **Statuses.** Restricted = members of some lower fixpoint, possibly restricted = members of
+  some upper fixpoint that are not restricted; seeds stay designated. ``iteration`` is the
+  synchronous round in which the entity joined (0 for seeds), minimised over units (ties by the
+  designated person's id). Scope filters rows, not attribution: an out-of-scope entity (BIS:
+  jurisdiction ``US``) gets no row, but a stake held through it still counts ("owned, directly or
+  indirectly"), and it appears in bases with ``owner_status`` ``out_of_scope``. While a dated rule
+  is suspended or not in force, and for NS-CMIC and ``info``, only seeds are rows.
+* **Derivation.** Each derived row's ``basis`` lists the counting edges into it from the
+  members of the chosen unit's final fixpoint (plus pooled arrangement partners), ``share`` is
+  the sum of their ``shares`` edges as an interval, and ``rule`` is the first that holds of
+  ownership, votes, board, control, consolidation.
+
+The fixpoint is a FIFO worklist over the view's CSR arrays in pure Python; it touches only the
+edges out of members, so it is O(V + E) in the restricted cone, and only derived rows become
+Python objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import Field, TypeAdapter
+
+from ownergraph.graph.cache import NO_DATE_HI, NO_DATE_LO, days
+from ownergraph.graph.model import OWNERSHIP_KINDS, REGIME_IDS, parse_date
+from ownergraph.graph.shares import PPM, Share
+from ownergraph.graph.view import GraphView, date_of
+from ownergraph.queries.regimes import Regime, RegimeParams, get_regime, regime_params
+from ownergraph.queries.rows import BasisItem, Row, Rows
+
+__all__ = [
+    "STATUSES",
+    "Cause",
+    "Owner",
+    "RestrictedRow",
+    "Status",
+    "aggregate_share",
+    "explanation",
+    "program_tokens",
+    "restricted",
+    "seed_dates",
+]
+
+Status = Literal["designated", "restricted", "possibly_restricted"]
+STATUSES: tuple[Status, ...] = ("designated", "restricted", "possibly_restricted")
+Cause = Literal["listed", "ownership", "votes", "board", "control", "consolidation"]
+Owner = tuple[str, str | None, str, str]
+"""A basis item as the explanation needs it: owner id, owner status, edge kind, share text."""
+
+_SHARES, _VOTES, _CTRL, _POSS = 1, 2, 3, 4
+_ROLE_CODE = {"shares": _SHARES, "votes": _VOTES, "controlled": _CTRL, "possibly-controlled": _POSS}
+_STATUS_RANK = {s: i for i, s in enumerate(STATUSES)}
+_MAX_OWNERS_TEXT = 4
+_OWNER_STATUS_TEXT = {
+    "designated": "designated",
+    "restricted": "restricted",
+    "possibly_restricted": "possibly restricted",
+    "out_of_scope": "out of scope, owned by listed parties",
+}
+
+
+class RestrictedRow(Row):
+    """One entity's status under one regime as of a date, with its derivation.
+
+    ``share_min``/``share_max``/``share`` are the aggregate attributed ownership interval (the
+    sum of the ``shares`` edges in ``basis``), null for seeds and for rows derived by control
+    alone. ``chain_of`` names the designated person whose majority-stake chain derived a UK row.
+    """
+
+    id: str
+    name: str
+    regime: str
+    status: Status
+    share_min: float | None = None
+    share_max: float | None = None
+    share: str | None = None
+    basis: list[BasisItem] = Field(default_factory=list)
+    rule: str
+    iteration: int = 0
+    as_of: dt.date
+    effective: dt.date | None = None
+    divest_by: dt.date | None = None
+    chain_of: str | None = None
+    explanation: str
+
+
+_ROWS = TypeAdapter(list[RestrictedRow])
+
+
+@lru_cache(maxsize=65536)
+def _share_of(lo: int, hi: int, flags: int) -> Share:
+    return Share.from_columns(lo, hi, flags)
+
+
+@lru_cache(maxsize=65536)
+def _fields_cached(share: Share) -> tuple[float | None, float | None, str]:
+    return share.min_pct, share.max_pct, str(share)
+
+
+@lru_cache(maxsize=65536)
+def _aggregate_cached(parts: tuple[Share, ...]) -> Share | None:
+    return aggregate_share(parts)
+
+
+def _fields_of(share: Share) -> dict[str, object]:
+    lo, hi, text = _fields_cached(share)
+    return {"share_min": lo, "share_max": hi, "share": text}
+
+
+# -- helpers shared with the reference implementation -----------------------------------------
+
+
+def aggregate_share(parts: Iterable[Share]) -> Share | None:
+    """The sum of share intervals: bounds add, a bound is open if any summand's is, capped at 100%.
+
+    ``None`` for no parts; unknown when every part is unknown.
+
+    Examples
+    --------
+    >>> from ownergraph.graph.shares import parse_share
+    >>> str(aggregate_share([parse_share("25"), parse_share("(25,50]")]))
+    '(50,75]'
+    >>> str(aggregate_share([parse_share("60"), parse_share("70")]))
+    '100'
+    """
+    lo = hi = 0
+    lo_open = hi_open = False
+    n = known = 0
+    for s in parts:
+        n += 1
+        known += s.known
+        lo += s.lo
+        hi += s.hi
+        lo_open = lo_open or s.lo_open
+        hi_open = hi_open or s.hi_open
+    if n == 0:
+        return None
+    if known == 0:
+        return Share.unknown()
+    if lo >= PPM:
+        lo, lo_open = PPM, False
+    if hi >= PPM:
+        hi, hi_open = PPM, False
+    if lo == hi:
+        lo_open = hi_open = False
+    return Share(lo=lo, hi=hi, lo_open=lo_open, hi_open=hi_open)
+
+
+def program_tokens(program: str | None) -> set[str]:
+    """Programme tags of a published programme string: ``"NPWMD] [IFSR"`` → ``{"NPWMD", "IFSR"}``."""
+    if not program:
+        return set()
+    return {t.upper() for t in re.split(r"[\[\];,\s]+", program) if t}
+
+
+def seed_dates(
+    regime: Regime, listed: dt.date | None, effective: dt.date | None
+) -> tuple[dt.date | None, dt.date | None]:
+    """``effective`` and ``divest_by`` of a seed row from its designation's dates.
+
+    NS-CMIC: effective as published, else listing + 60 days; divest by listing + 365 days.
+    Other regimes: the published effective date, else the listing date; no divestment date.
+
+    Examples
+    --------
+    >>> from ownergraph.queries.regimes import get_regime
+    >>> seed_dates(get_regime("ofac-ns-cmic"), dt.date(2021, 6, 3), None)
+    (datetime.date(2021, 8, 2), datetime.date(2022, 6, 3))
+    """
+    eff = effective
+    if eff is None and listed is not None:
+        eff = listed + dt.timedelta(days=regime.effective_after_days or 0)
+    divest = None
+    if regime.divest_after_days is not None and listed is not None:
+        divest = listed + dt.timedelta(days=regime.divest_after_days)
+    return eff, divest
+
+
+def _pct(s: Share | None) -> str:
+    if s is None:
+        return "no stake"
+    return "an unknown share" if not s.known else f"{s}%"
+
+
+def _owners_text(owners: Sequence[Owner]) -> str:
+    parts = []
+    for owner_id, owner_status, kind, share in owners[:_MAX_OWNERS_TEXT]:
+        status = _OWNER_STATUS_TEXT.get(owner_status or "", "joint-arrangement partner")
+        pct = "unknown" if share == "unknown" else f"{share}%"
+        parts.append(f"{owner_id} ({status}) {kind} {pct}")
+    more = len(owners) - _MAX_OWNERS_TEXT
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
+def explanation(
+    regime: Regime,
+    params: RegimeParams,
+    *,
+    status: Status,
+    cause: Cause,
+    rule: str,
+    name: str,
+    iteration: int,
+    share: Share | None = None,
+    votes: Share | None = None,
+    owners: Sequence[Owner] = (),
+    chain_of: str | None = None,
+    list_name: str | None = None,
+    program: str | None = None,
+    listed: dt.date | None = None,
+    effective: dt.date | None = None,
+    divest_by: dt.date | None = None,
+    via: str | None = None,
+) -> str:
+    """The one-sentence explanation of a row (the same text from both implementations).
+
+    ``owners`` are the basis items in order as ``(owner_id, owner_status, kind, share)``.
+
+    Examples
+    --------
+    >>> from ownergraph.graph.shares import parse_share
+    >>> from ownergraph.queries.regimes import get_regime, regime_params
+    >>> explanation(get_regime("ofac-sdn"), regime_params("ofac-sdn", "2025-01-01"), status="restricted",
+    ...             cause="ownership", rule="ofac-50-aggregate", name="B", iteration=2,
+    ...             share=parse_share("50"), owners=[("A", "restricted", "shares", "50")])
+    'B is restricted under OFAC SDN (50 Percent Rule): designated or restricted owners hold 50% in \
+aggregate (A (restricted) shares 50%), ≥ 50% (ofac-50-aggregate, round 2).'
+    """
+    rname = regime.name
+    tail = f" ({rule}, round {iteration})."
+    if cause == "listed":
+        on = list_name or regime.seeds
+        text = f"{name} is designated under {rname}: on {on}"
+        if program:
+            text += f" ({program})"
+        if via:
+            text += f", {via}"
+        if listed:
+            text += f", listed {listed.isoformat()}"
+        text += "."
+        if regime.divest_after_days is not None:
+            eff = effective.isoformat() if effective else "unknown"
+            div = divest_by.isoformat() if divest_by else "unknown"
+            text += (
+                f" US-person purchases are prohibited from {eff}"
+                f" and divestment is allowed until {div};"
+                " the restriction does not pass to parents or subsidiaries (OFAC FAQ 857)."
+            )
+        elif regime.indirect == "none":
+            text += " Named-only list: context, no propagation."
+        elif not params.propagates:
+            text += (
+                f" The ownership rule is {params.rule_status.replace('-', ' ')} on"
+                f" {params.as_of.isoformat()}, so it does not extend to owned entities."
+            )
+        return text
+    who_text = _owners_text(owners)
+    if status == "restricted":
+        if cause == "ownership":
+            if chain_of is not None:
+                return (
+                    f"{name} is owned by designated person {chain_of} under {rname}: its majority-stake"
+                    f" chain holds {_pct(share)} ({who_text}), {params.threshold_text}" + tail
+                )
+            return (
+                f"{name} is restricted under {rname}: designated or restricted owners hold {_pct(share)}"
+                f" in aggregate ({who_text}), {params.threshold_text}" + tail
+            )
+        if cause == "votes":
+            who = (
+                f"designated person {chain_of} and its chain"
+                if chain_of
+                else "designated or restricted owners"
+            )
+            return (
+                f"{name} is restricted under {rname}: {who} hold {_pct(votes)} of the votes, a majority"
+                f" ({who_text})" + tail
+            )
+        who = f" of designated person {chain_of}" if chain_of else ""
+        return f"{name} is controlled{who} under {rname} (control limb: {cause}) ({who_text})" + tail
+    if cause == "ownership":
+        return (
+            f"{name} is possibly restricted under {rname}: owners that are or may be restricted hold"
+            f" {_pct(share)} ({who_text}), which may be {params.threshold_text}" + tail
+        )
+    if cause == "votes":
+        return (
+            f"{name} is possibly restricted under {rname}: owners that are or may be restricted hold"
+            f" {_pct(votes)} of the votes, possibly a majority ({who_text})" + tail
+        )
+    if cause == "consolidation":
+        return (
+            f"{name} is possibly restricted under {rname}: consolidated by an owner that is or may be"
+            f" restricted, a rebuttable presumption of control ({who_text})" + tail
+        )
+    return (
+        f"{name} is possibly restricted under {rname}: an owner that may be restricted holds a {cause}"
+        f" right over it ({who_text})" + tail
+    )
+
+
+# -- the array implementation ------------------------------------------------------------------
+
+
+@dataclass
+class _Derived:
+    node: int
+    level: int
+    upper: bool
+    chain: int | None
+    members: dict[int, int]
+    edges: list[int]
+    cause: Cause
+    share: Share | None
+    votes: Share | None
+
+
+class _Engine:
+    """The worklist fixpoint over one view's CSR arrays for one regime's parameters."""
+
+    def __init__(self, view: GraphView, params: RegimeParams) -> None:
+        self.view = view
+        self.params = params
+        self.ptr = view.out_ptr
+        self.in_ptr = view.in_ptr
+        self.in_edges = view.in_edges
+        self.src = view.src
+        self.dst = view.dst
+        self.lo = view.lo
+        self.hi = view.hi
+        self.flags = view.flags
+        self.kind = view.kind
+        self.roles = tuple(_ROLE_CODE.get(r, 0) for r in params.roles)
+        self.T = params.threshold_ppm if params.threshold_ppm is not None else PPM + 1
+        self.incl = params.inclusive
+        self.VT = params.votes_threshold_ppm if params.votes_threshold_ppm is not None else PPM + 1
+        self.vincl = params.votes_inclusive
+        self.pool = params.pool_arrangements
+        self._scope: dict[int, bool] = {}
+        self._arr: dict[int, str | None] = {}
+        self._has_arr: npt.NDArray[np.bool_] | None = None
+        self._arr_col: pa.ChunkedArray | None = None
+        if self.pool and view.m:
+            col = view.table("edges").column("arrangement")
+            valid = pc.is_valid(col).to_numpy(zero_copy_only=False)
+            self._has_arr = np.asarray(valid, dtype=bool)[view.edge_rows]
+            self._arr_col = col
+
+    def in_scope(self, y: int) -> bool:
+        if not self.params.foreign_only:
+            return True
+        hit = self._scope.get(y)
+        if hit is None:
+            jur = self.view.jurisdiction(y)
+            home = self.params.home_country or ""
+            hit = jur is None or jur.split("-")[0].upper() != home
+            self._scope[y] = hit
+        return hit
+
+    def prefetch_scope(self, nodes: Iterable[int]) -> None:
+        """Look up the jurisdictions of many nodes at once (BIS scope)."""
+        if not self.params.foreign_only:
+            return
+        todo = [y for y in nodes if y not in self._scope]
+        if not todo:
+            return
+        jur = self.view.table("nodes").column("jurisdiction").take(pa.array(todo, pa.int64())).to_pylist()
+        home = self.params.home_country or ""
+        for y, j in zip(todo, jur, strict=True):
+            self._scope[y] = j is None or str(j).split("-")[0].upper() != home
+
+    def arrangement(self, e: int) -> str | None:
+        if self._has_arr is None or self._arr_col is None or not self._has_arr[e]:
+            return None
+        if e not in self._arr:
+            self._arr[e] = self._arr_col[int(self.view.edge_rows[e])].as_py()
+        return self._arr[e]
+
+    def fixpoint(self, seeds: Iterable[int], upper: bool) -> dict[int, int]:
+        """Members of the lower (``upper=False``) or upper fixpoint from ``seeds``, with rounds."""
+        level: dict[int, int] = {}
+        for s in seeds:
+            level.setdefault(int(s), 0)
+        queue = list(level)
+        ptr, dst, kind, flags = self.ptr, self.dst, self.kind, self.flags
+        bound = self.hi if upper else self.lo
+        bit = 2 if upper else 1
+        roles = self.roles
+        T, incl, VT, vincl = self.T, self.incl, self.VT, self.vincl
+        pool = self.pool and self._has_arr is not None
+        acc: dict[int, list[int]] = {}
+        counted: dict[int, set[int]] = {}
+        pooled: set[tuple[int, str, int]] = set()
+        i = 0
+        while i < len(queue):
+            x = queue[i]
+            i += 1
+            a = int(ptr[x])
+            b = int(ptr[x + 1])
+            if a == b:
+                continue
+            nxt = level[x] + 1
+            ys = dst[a:b].tolist()
+            ks = kind[a:b].tolist()
+            vals: list[int] | None = None
+            fls: list[int] = []
+            for j in range(b - a):
+                y = ys[j]
+                if y in level:
+                    continue
+                r = roles[ks[j]]
+                if r == 0:
+                    continue
+                if r >= _CTRL:
+                    if r == _CTRL or upper:
+                        level[y] = nxt
+                        queue.append(y)
+                    continue
+                if vals is None:
+                    vals = bound[a:b].tolist()
+                    fls = flags[a:b].tolist()
+                st = acc.get(y)
+                if st is None:
+                    st = acc[y] = [0, 0, 0, 0]
+                o = 0 if r == _SHARES else 2
+                if pool:
+                    e = a + j
+                    cs = counted.setdefault(y, set())
+                    if e in cs:
+                        continue
+                    cs.add(e)
+                    st[o] += vals[j]
+                    st[o + 1] |= fls[j] & bit
+                    arr = self.arrangement(e)
+                    if arr is not None and (y, arr, r) not in pooled:
+                        pooled.add((y, arr, r))
+                        for e2 in self.in_edges[self.in_ptr[y] : self.in_ptr[y + 1]].tolist():
+                            if e2 not in cs and roles[int(kind[e2])] == r and self.arrangement(e2) == arr:
+                                cs.add(e2)
+                                st[o] += int(bound[e2])
+                                st[o + 1] |= int(flags[e2]) & bit
+                else:
+                    st[o] += vals[j]
+                    st[o + 1] |= fls[j] & bit
+                if o == 0:
+                    thr, inc = T, incl
+                else:
+                    thr, inc = VT, vincl
+                tot = st[o]
+                if tot > thr or (tot == thr and ((inc and not st[o + 1]) if upper else (inc or st[o + 1]))):
+                    level[y] = nxt
+                    queue.append(y)
+        return level
+
+    def meets(self, total: int, flag: bool, votes: bool, upper: bool) -> bool:
+        thr, inc = (self.VT, self.vincl) if votes else (self.T, self.incl)
+        if total != thr:
+            return total > thr
+        return (inc and not flag) if upper else (inc or flag)
+
+    def derive_all(
+        self, items: Sequence[tuple[int, dict[int, int], bool, int, int | None]]
+    ) -> list[_Derived]:
+        """Derivations of many entities: ``(node, unit members, upper, round, chain)`` each.
+
+        The in-edges of all of them are gathered with one vectorised CSR lookup; each entity's
+        basis, share and cause are then computed from its unit's final members.
+        """
+        if not items:
+            return []
+        ys = np.fromiter((it[0] for it in items), dtype=np.int64, count=len(items))
+        starts, ends = self.in_ptr[ys], self.in_ptr[ys + 1]
+        lens = ends - starts
+        total = int(lens.sum())
+        offsets = np.concatenate(([0], np.cumsum(lens)))
+        pos_arr = np.repeat(starts - offsets[:-1], lens) + np.arange(total, dtype=np.int64)
+        es = self.in_edges[pos_arr]
+        all_edges, all_srcs, all_kinds = es.tolist(), self.src[es].tolist(), self.kind[es].tolist()
+        all_lo, all_hi, all_fl = self.lo[es].tolist(), self.hi[es].tolist(), self.flags[es].tolist()
+        bounds = offsets.tolist()
+        return [
+            self._derive(it, all_edges, all_srcs, all_kinds, all_lo, all_hi, all_fl, bounds[j], bounds[j + 1])
+            for j, it in enumerate(items)
+        ]
+
+    def _derive(
+        self,
+        item: tuple[int, dict[int, int], bool, int, int | None],
+        all_edges: list[int],
+        srcs: list[int],
+        kinds: list[int],
+        los: list[int],
+        his: list[int],
+        fls: list[int],
+        a: int,
+        b: int,
+    ) -> _Derived:
+        y, members, upper, level, chain = item
+        roles = self.roles
+        inc: list[int] = []
+        for i in range(a, b):
+            r = roles[kinds[i]]
+            if r == 0 or (r == _POSS and not upper):
+                continue
+            if srcs[i] in members:
+                inc.append(i)
+        if self.pool and self._has_arr is not None and inc:
+            keys = {(self.arrangement(all_edges[i]), roles[kinds[i]]) for i in inc}
+            keys = {k for k in keys if k[0] is not None and k[1] in (_SHARES, _VOTES)}
+            if keys:
+                have = set(inc)
+                for i in range(a, b):
+                    if i not in have and (self.arrangement(all_edges[i]), roles[kinds[i]]) in keys:
+                        inc.append(i)
+        totals = [0, 0]
+        opens = [False, False]
+        shares: list[Share] = []
+        votes: list[Share] = []
+        kinds_present: set[str] = set()
+        for i in inc:
+            r = roles[kinds[i]]
+            if r in (_SHARES, _VOTES):
+                s = _share_of(los[i], his[i], fls[i])
+                (shares if r == _SHARES else votes).append(s)
+                o = 0 if r == _SHARES else 1
+                totals[o] += s.hi if upper else s.lo
+                opens[o] = opens[o] or (s.hi_open if upper else s.lo_open)
+            else:
+                kinds_present.add(OWNERSHIP_KINDS[kinds[i]])
+        cause: Cause
+        if shares and self.meets(totals[0], opens[0], False, upper):
+            cause = "ownership"
+        elif votes and self.meets(totals[1], opens[1], True, upper):
+            cause = "votes"
+        elif "board" in kinds_present:
+            cause = "board"
+        elif "control" in kinds_present:
+            cause = "control"
+        else:
+            cause = "consolidation"
+        return _Derived(
+            y,
+            level,
+            upper,
+            chain,
+            members,
+            [all_edges[i] for i in inc],
+            cause,
+            _aggregate_cached(tuple(shares)),
+            _aggregate_cached(tuple(votes)),
+        )
+
+
+def _rule_of(regime: Regime, cause: Cause) -> str:
+    rules = regime.rules
+    name = {
+        "listed": rules.listed,
+        "ownership": rules.ownership,
+        "votes": rules.votes,
+        "board": rules.board,
+        "control": rules.control,
+        "consolidation": rules.consolidation,
+    }[cause]
+    return name or rules.control or rules.ownership or rules.listed
+
+
+@dataclass
+class _Seed:
+    node: int
+    list_name: str | None
+    program: str | None
+    listed: dt.date | None
+    effective: dt.date | None
+    via: str | None
+
+
+def _active_designations(view: GraphView, regime_id: str) -> tuple[npt.NDArray[np.int64], pa.Table]:
+    """Rows of the designations table active on the view's date for one regime, earliest first."""
+    t = view.table("designations")
+    if t.num_rows == 0:
+        return np.zeros(0, np.int64), t
+    reg = t.column("regime").to_numpy()
+    listed = t.column("listed").to_numpy()
+    effective = t.column("effective").to_numpy()
+    removed = t.column("removed").to_numpy()
+    d = days(view.as_of)
+    since = np.where(listed != NO_DATE_LO, listed, effective)
+    rows = np.flatnonzero((reg == REGIME_IDS.index(regime_id)) & (since <= d) & (d < removed))
+    rows = rows[np.argsort(since[rows], kind="stable")]
+    return rows.astype(np.int64), t
+
+
+def _day_or_none(v: int) -> dt.date | None:
+    if v in (int(NO_DATE_LO), int(NO_DATE_HI)):
+        return None
+    return date_of(v)
+
+
+def _seeds(view: GraphView, regime: Regime) -> dict[int, _Seed]:
+    out: dict[int, _Seed] = {}
+    sources: list[tuple[str, tuple[str, ...] | None, str | None]] = [(regime.id, None, None)]
+    for extra in regime.also_seeded_by:
+        sources.append((extra.regime, extra.programs, extra.note))
+    for rid, programs, via in sources:
+        rows, t = _active_designations(view, rid)
+        if len(rows) == 0:
+            continue
+        nodes = t.column("node").to_numpy()[rows].tolist()
+        progs = t.column("program").take(pa.array(rows)).to_pylist()
+        keep = [
+            k
+            for k in range(len(rows))
+            if nodes[k] not in out and (programs is None or program_tokens(progs[k]) & set(programs))
+        ]
+        first: dict[int, int] = {}
+        for k in keep:
+            first.setdefault(nodes[k], k)
+        if not first:
+            continue
+        sel = np.array([rows[k] for k in first.values()], dtype=np.int64)
+        lists = t.column("list").take(pa.array(sel)).to_pylist()
+        listed = t.column("listed").to_numpy()[sel].tolist()
+        eff = t.column("effective").to_numpy()[sel].tolist()
+        for j, (node, k) in enumerate(first.items()):
+            out[node] = _Seed(node, lists[j], progs[k], _day_or_none(listed[j]), _day_or_none(eff[j]), via)
+    return out
+
+
+def restricted(
+    view: GraphView, regime: str | Regime, *, as_of: dt.date | str | None = None
+) -> Rows[RestrictedRow]:
+    """Statuses under one regime as of the view's date, each with its derivation.
+
+    Parameters
+    ----------
+    view
+        The graph as of a date (``ws.graph(as_of=...)``).
+    regime
+        A regime id (``ofac-sdn``, ``ofac-ssi``, ``ofac-ns-cmic``, ``bis-entity-list``, ``eu``,
+        ``uk``, ``info``) or a :class:`~ownergraph.queries.regimes.Regime`.
+    as_of
+        Evaluate on another date: the view's workspace is asked for that date's view.
+
+    Returns
+    -------
+    Rows[RestrictedRow]
+        ``designated`` rows, then ``restricted``, then ``possibly_restricted``, each by round
+        and id.
+
+    Raises
+    ------
+    NotFoundError
+        For an unknown regime id.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, ownergraph, ownergraph.data
+    >>> bundle = pathlib.Path(ownergraph.data.__file__).parent / "sensetime"
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     ws = ownergraph.open(tmp)
+    ...     _ = ws.load([bundle])
+    ...     rows = restricted(ws.graph(as_of="2022-01-07"), "ofac-ns-cmic")
+    ...     ws.close()
+    >>> [(r.id, r.status, str(r.effective), str(r.divest_by)) for r in rows]
+    [('sensetime-group-ltd', 'designated', '2022-02-08', '2022-12-10')]
+    """
+    reg = get_regime(regime)
+    if as_of is not None:
+        day = parse_date(as_of, field="as_of")
+        if day is not None and day != view.as_of:
+            if view.workspace is None:
+                raise ValueError(
+                    f"this view is as of {view.as_of}; build a view for {day} with ws.graph(as_of=...)"
+                )
+            view = view.workspace.graph(day)
+    params = regime_params(reg, view.as_of)
+    seeds = _seeds(view, reg)
+    seed_nodes = sorted(seeds)
+    derived: dict[int, _Derived] = {}
+    if params.propagates and seed_nodes:
+        eng = _Engine(view, params)
+        best_r: dict[int, tuple[int, str, int | None, dict[int, int]]] = {}
+        best_p: dict[int, tuple[int, str, int | None, dict[int, int]]] = {}
+        if params.indirect == "majority-chain":
+            units: list[tuple[int | None, list[int]]] = [(d, [d]) for d in seed_nodes]
+        else:
+            units = [(None, seed_nodes)]
+        ptr = view.out_ptr
+        for chain, members in units:
+            if chain is not None and ptr[chain] == ptr[chain + 1]:
+                continue
+            key: str | None = "" if chain is None else None
+            for upper, best in ((False, best_r), (True, best_p)):
+                fp = eng.fixpoint(members, upper)
+                if len(fp) == len(members):
+                    continue
+                if key is None:
+                    key = view.id(chain) if chain is not None else ""
+                eng.prefetch_scope(fp)
+                for y, k in fp.items():
+                    if y in seeds or not eng.in_scope(y):
+                        continue
+                    cur = best.get(y)
+                    if cur is None or (k, key) < (cur[0], cur[1]):
+                        best[y] = (k, key, chain, fp)
+        items = [(y, fp, False, k, chain) for y, (k, _key, chain, fp) in best_r.items()]
+        items += [(y, fp, True, k, chain) for y, (k, _key, chain, fp) in best_p.items() if y not in best_r]
+        derived = {dv.node: dv for dv in eng.derive_all(items)}
+        return _rows(view, reg, params, seeds, derived, eng.in_scope)
+    return _rows(view, reg, params, seeds, {}, lambda _node: True)
+
+
+def _rows(
+    view: GraphView,
+    reg: Regime,
+    params: RegimeParams,
+    seeds: dict[int, _Seed],
+    derived: dict[int, _Derived],
+    in_scope: Callable[[int], bool],
+) -> Rows[RestrictedRow]:
+    """Build the rows as plain dicts and validate them in one pydantic call (fast and checked)."""
+    status: dict[int, Status] = dict.fromkeys(seeds, "designated")
+    for y, dv in derived.items():
+        status[y] = "possibly_restricted" if dv.upper else "restricted"
+    edge_ids = sorted({e for dv in derived.values() for e in dv.edges})
+    e_arr = np.asarray(edge_ids, dtype=np.int64)
+    e_src = view.src[e_arr].tolist()
+    e_lo, e_hi = view.lo[e_arr].tolist(), view.hi[e_arr].tolist()
+    e_flags, e_kind = view.flags[e_arr].tolist(), view.kind[e_arr].tolist()
+    nodes_needed = set(status) | set(e_src) | {dv.chain for dv in derived.values() if dv.chain is not None}
+    node_list = sorted(nodes_needed)
+    ntab = view.table("nodes")
+    idx = pa.array(node_list, pa.int64())
+    ids = dict(zip(node_list, ntab.column("id").take(idx).to_pylist(), strict=True))
+    names = dict(zip(node_list, ntab.column("name").take(idx).to_pylist(), strict=True))
+    src_vals: list[str | None] = []
+    if edge_ids:
+        src_vals = view.table("edges").column("source").take(pa.array(view.edge_rows[e_arr])).to_pylist()
+    edge_info = {
+        e: (e_src[i], OWNERSHIP_KINDS[e_kind[i]], _share_of(e_lo[i], e_hi[i], e_flags[i]), src_vals[i])
+        for i, e in enumerate(edge_ids)
+    }
+    out: list[tuple[tuple[int, int, str], dict[str, object]]] = []
+    as_of = view.as_of
+    listed_rule = reg.rules.listed
+    for node, sd in seeds.items():
+        eff, divest = seed_dates(reg, sd.listed, sd.effective)
+        name = names[node]
+        text = explanation(
+            reg,
+            params,
+            status="designated",
+            cause="listed",
+            rule=listed_rule,
+            name=name,
+            iteration=0,
+            list_name=sd.list_name,
+            program=sd.program,
+            listed=sd.listed,
+            effective=eff,
+            divest_by=divest,
+            via=sd.via,
+        )
+        out.append(
+            (
+                (0, 0, ids[node]),
+                {
+                    "id": ids[node],
+                    "name": name,
+                    "regime": reg.id,
+                    "status": "designated",
+                    "rule": listed_rule,
+                    "iteration": 0,
+                    "as_of": as_of,
+                    "effective": eff,
+                    "divest_by": divest,
+                    "explanation": text,
+                },
+            )
+        )
+    for y, dv in derived.items():
+        basis: list[dict[str, object]] = []
+        y_id = ids[y]
+        for e in dv.edges:
+            owner, kind, share, source = edge_info[e]
+            owner_status: str | None = status.get(owner)
+            if owner_status is None and owner in dv.members and not in_scope(owner):
+                owner_status = "out_of_scope"
+            basis.append(
+                {
+                    "owner_id": ids[owner],
+                    "kind": kind,
+                    **_fields_of(share),
+                    "source": source,
+                    "owned_id": y_id,
+                    "owner_status": owner_status,
+                }
+            )
+        basis.sort(key=lambda b: (str(b["owner_id"]), str(b["kind"])))
+        owners: list[Owner] = [
+            (str(b["owner_id"]), _owner_status_of(b), str(b["kind"]), str(b["share"])) for b in basis
+        ]
+        st: Status = "possibly_restricted" if dv.upper else "restricted"
+        rule = _rule_of(reg, dv.cause)
+        chain_id = ids[dv.chain] if dv.chain is not None else None
+        text = explanation(
+            reg,
+            params,
+            status=st,
+            cause=dv.cause,
+            rule=rule,
+            name=names[y],
+            iteration=dv.level,
+            share=dv.share,
+            votes=dv.votes,
+            owners=owners,
+            chain_of=chain_id,
+        )
+        row: dict[str, object] = {
+            "id": y_id,
+            "name": names[y],
+            "regime": reg.id,
+            "status": st,
+            "basis": basis,
+            "rule": rule,
+            "iteration": dv.level,
+            "as_of": as_of,
+            "chain_of": chain_id,
+            "explanation": text,
+        }
+        if dv.share is not None:
+            row.update(_fields_of(dv.share))
+        out.append(((_STATUS_RANK[st], dv.level, y_id), row))
+    out.sort(key=lambda kv: kv[0])
+    return Rows(_ROWS.validate_python([row for _, row in out]))
+
+
+def _owner_status_of(item: Mapping[str, object]) -> str | None:
+    """The ``owner_status`` of a basis item given as a dict."""
+    v = item.get("owner_status")
+    return None if v is None else str(v)

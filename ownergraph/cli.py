@@ -271,27 +271,55 @@ def demo(ctx: click.Context, out: str) -> None:
     ctx.obj["ws"] = ws
     ctx.call_on_close(ws.close)
     view = res.view
-    click.echo(f"\nAs of {view.as_of}. One entity, several sources: SenseTime Group Limited answers to "
-               + ", ".join(res.merged_ids))
-    click.echo("(OFAC entity 33114 was resolved to the Hong Kong company by its registration number, not its name.)\n")
+    click.echo(
+        f"\nAs of {view.as_of}. One entity, several sources: SenseTime Group Limited answers to "
+        + ", ".join(res.merged_ids)
+    )
+    click.echo(
+        "(OFAC entity 33114 was resolved to the Hong Kong company by its registration number,"
+        " not its name.)\n"
+    )
     click.echo("The listed parent:")
     click.echo(_show_text(_show(view, LISTED_PARENT)))
     click.echo("")
-    click.echo(render(res.findings, "table", columns=["finding_id", "pattern", "regime", "path", "mic", "explanation"],
-                      title="Loophole findings"), nl=False)
-    click.echo(render(res.exposure, "table", columns=["input", "regime", "relation", "related_id", "path", "explanation"],
-                      title="What each named investor is exposed to"), nl=False)
+    click.echo(
+        render(
+            res.findings,
+            "table",
+            columns=["finding_id", "pattern", "regime", "path", "mic", "explanation"],
+            title="Loophole findings",
+        ),
+        nl=False,
+    )
+    click.echo(
+        render(
+            res.exposure,
+            "table",
+            columns=["input", "regime", "relation", "related_id", "path", "explanation"],
+            title="What each named investor is exposed to",
+        ),
+        nl=False,
+    )
     if res.candidates:
-        click.echo(render(res.candidates, "table", columns=["a", "b", "score", "reason"],
-                          title="Candidate matches for review (never merged automatically)"), nl=False)
+        click.echo(
+            render(
+                res.candidates,
+                "table",
+                columns=["a", "b", "score", "reason"],
+                title="Candidate matches for review (never merged automatically)",
+            ),
+            nl=False,
+        )
     if res.html:
         click.echo(f"\nPicture: {res.html} (opens offline in any browser)")
+    first = res.findings[0].finding_id if res.findings else "ID"
     click.echo(
         "\nNext:\n"
         f"  ownergraph -w {out}/workspace loopholes --regime ofac-ns-cmic\n"
         f"  ownergraph -w {out}/workspace path qualcomm shenzhen-sensetime\n"
-        f"  ownergraph -w {out}/workspace viz --finding {res.findings[0].finding_id if res.findings else 'ID'}\n"
-        f"  ownergraph -w {out}/workspace sameas dod1260h:sensetime-group-inc sensetime-group-inc  # after review\n"
+        f"  ownergraph -w {out}/workspace viz --finding {first}\n"
+        f"  ownergraph -w {out}/workspace sameas dod1260h:sensetime-group-inc sensetime-group-inc"
+        "  # after review\n"
         "  notebooks/ for the case study, portfolio screening and regimes side by side"
     )
 
@@ -299,6 +327,39 @@ def demo(ctx: click.Context, out: str) -> None:
 _REGIME_CHOICE = click.Choice(
     ["ofac-sdn", "ofac-ssi", "ofac-ns-cmic", "bis-entity-list", "eu", "uk", "info"], case_sensitive=False
 )
+
+
+@cli.command()
+@format_option
+@click.pass_context
+def regimes(ctx: click.Context, fmt: str) -> None:
+    """The regimes as data: seeds, threshold, aggregation, indirect method, control limb, scope,
+    dated windows (e.g. the BIS Affiliates rule suspension) and sources, resolved for the date.
+
+    \b
+    Example:
+      ownergraph regimes
+      ownergraph --as-of 2026-03-01 regimes --format json
+    """
+    import datetime as _dt
+
+    from ownergraph.queries.regimes import regime_table
+
+    rows = regime_table(ctx.obj["as_of"] or _dt.date.today())
+    _emit(
+        rows,
+        fmt,
+        columns=[
+            "id",
+            "threshold",
+            "aggregate",
+            "indirect",
+            "control_limb",
+            "scope",
+            "rule_status",
+            "windows",
+        ],
+    )
 
 
 @cli.command()

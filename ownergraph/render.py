@@ -17,7 +17,7 @@ from pydantic import BaseModel
 __all__ = ["FORMATS", "render"]
 
 FORMATS = ("table", "json", "csv")
-_FULL = {"explanation", "reason", "name", "source"}
+_FULL = {"explanation", "reason", "name", "source", "windows", "path"}
 """Columns a table never cuts: an explanation is the point of a row."""
 
 
@@ -35,9 +35,11 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-def _short(v: Any, width: int = 60) -> str:
-    if isinstance(v, list) and v and all(isinstance(x, str) for x in v):
-        s = " → ".join(v) if len(v) > 1 else v[0]
+def _short(v: Any, width: int = 60, *, column: str = "") -> str:
+    if isinstance(v, list) and not v:
+        return ""
+    if isinstance(v, list) and all(isinstance(x, str) for x in v):
+        s = (" → " if column == "path" else "\n").join(v)
     elif isinstance(v, list) and v and isinstance(v[0], dict):
         s = "; ".join(f"{d.get('owner_id', '')} {d.get('share', '')} {d.get('kind', '')}".strip() for d in v)
     else:
@@ -71,7 +73,7 @@ def render(
     for c in cols:
         table.add_column(c, overflow="fold")
     for d in data:
-        table.add_row(*[_short(d.get(c), 10_000 if c in _FULL else 60) for c in cols])
+        table.add_row(*[_short(d.get(c), 10_000 if c in _FULL else 60, column=c) for c in cols])
     out = io.StringIO()
     console = Console(file=out, width=160, force_terminal=False, color_system=None)
     console.print(table if data else "(no rows)")

@@ -361,6 +361,7 @@ class GraphView:
                 share_min=s.min_pct,
                 share_max=s.max_pct,
                 kind=self.edge_kind(e),
+                arrangement=t.column("arrangement")[row].as_py(),
                 source=t.column("source")[row].as_py(),
                 start=(d.isoformat() if (d := date_of(int(t.column("start")[row].as_py()))) else None),
                 end=(d2.isoformat() if (d2 := date_of(int(t.column("end")[row].as_py()))) else None),

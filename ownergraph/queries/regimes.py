@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict
 from ownergraph.errors import NotFoundError
 from ownergraph.graph.model import OWNERSHIP_KINDS, parse_date
 from ownergraph.graph.shares import format_ppm
+from ownergraph.queries.rows import Row, Rows
 
 __all__ = [
     "LIST_TO_REGIME",
@@ -44,6 +45,7 @@ __all__ = [
     "ListMapping",
     "Regime",
     "RegimeParams",
+    "RegimeRow",
     "RuleIds",
     "RuleStatus",
     "RuleWindow",
@@ -52,6 +54,7 @@ __all__ = [
     "get_regime",
     "regime_for_list",
     "regime_params",
+    "regime_table",
     "regimes_markdown",
 ]
 
@@ -814,3 +817,62 @@ def regimes_markdown(regimes: Mapping[str, Regime] | None = None) -> str:
     for key, text in SOURCES.items():
         out.append(f"- [{key}] {text}")
     return "\n".join(out) + "\n"
+
+
+class RegimeRow(Row):
+    """One regime's rule as it stands on a date, for ``ownergraph regimes``."""
+
+    id: str
+    name: str
+    seeds: str
+    threshold: str
+    aggregate: bool
+    indirect: str
+    control_limb: bool
+    scope: str
+    rule_status: str
+    propagates: bool
+    windows: list[str]
+    sources: list[str]
+    as_of: dt.date
+
+
+def regime_table(as_of: dt.date | str) -> Rows[RegimeRow]:
+    """Every regime's parameters resolved for ``as_of``, with its dated windows and sources.
+
+    Examples
+    --------
+    >>> rows = regime_table("2026-03-01")
+    >>> [r.rule_status for r in rows if r.id == "bis-entity-list"]
+    ['suspended']
+    """
+    out: Rows[RegimeRow] = Rows()
+    for rid, reg in REGIMES.items():
+        p = regime_params(reg, as_of)
+        windows = [
+            f"{w.start or '…'} → {w.end or '…'}: {w.status}" + (f" ({w.note})" if w.note else "")
+            for w in reg.rule_windows
+        ] + [
+            f"{w.start or '…'} → {w.end or '…'}: {'≥' if w.inclusive else '>'} {format_ppm(w.threshold_ppm)}%"
+            for w in reg.threshold_windows
+        ]
+        out.append(
+            RegimeRow(
+                id=rid,
+                name=reg.name,
+                seeds=reg.seeds,
+                threshold=p.threshold_text or "n/a",
+                aggregate=reg.aggregate,
+                indirect=reg.indirect,
+                control_limb=reg.control_limb,
+                scope=f"foreign entities only (not {reg.home_country})"
+                if reg.foreign_only
+                else "all entities",
+                rule_status=str(p.rule_status),
+                propagates=p.propagates,
+                windows=windows,
+                sources=[SOURCES.get(s, s) for s in reg.sources],
+                as_of=p.as_of,
+            )
+        )
+    return out

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -37,7 +38,7 @@ from pydantic import BaseModel, ConfigDict
 from ownergraph.errors import EngineError
 from ownergraph.graph.cache import NO_DATE_HI, NO_DATE_LO
 from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS
-from ownergraph.graph.shares import Share
+from ownergraph.graph.shares import format_ppm
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -97,6 +98,7 @@ SCHEMA_STATEMENTS: Final[tuple[str, ...]] = (
 Progress = Callable[[int, int, str], None]
 """``progress(done, total, stage)``: rows written so far, rows in all, what is being written."""
 
+_SCHEMES: Final = frozenset({"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"})
 _HASH_BYTES: Final = 10
 _DATABASE_NOT_FOUND: Final = "Neo.ClientError.Database.DatabaseNotFound"
 
@@ -201,24 +203,26 @@ def _files(load_ids: list[Any], paths: Mapping[int, str]) -> list[str | None]:
     return [paths.get(int(i)) if i is not None else None for i in load_ids]
 
 
+def _share_text(lo: int, hi: int, flags: int) -> str:
+    """The canonical interval string of a cache share (as :class:`Share` prints it)."""
+    if flags & 4:
+        return "unknown"
+    if lo == hi and not flags & 3:
+        return format_ppm(lo)
+    return f"{'(' if flags & 1 else '['}{format_ppm(lo)},{format_ppm(hi)}{')' if flags & 2 else ']'}"
+
+
 def _share_columns(lo: list[int], hi: list[int], flags: list[int]) -> dict[str, list[Any]]:
-    memo: dict[tuple[int, int, int], tuple[Any, ...]] = {}
-    out: dict[str, list[Any]] = {
-        k: [] for k in ("share", "share_min", "share_max", "ppm_lo", "ppm_hi")
+    """``share`` (interval string), ``share_min``/``share_max`` (percent) and ``ppm_lo``/``ppm_hi``
+    (exact parts per million); all but ``share`` are None when the share is unknown."""
+    unknown = [bool(f & 4) for f in flags]
+    return {
+        "share": [_share_text(a, b, f) for a, b, f in zip(lo, hi, flags, strict=True)],
+        "share_min": [None if u else a / 10_000 for a, u in zip(lo, unknown, strict=True)],
+        "share_max": [None if u else b / 10_000 for b, u in zip(hi, unknown, strict=True)],
+        "ppm_lo": [None if u else a for a, u in zip(lo, unknown, strict=True)],
+        "ppm_hi": [None if u else b for b, u in zip(hi, unknown, strict=True)],
     }
-    for triple in zip(lo, hi, flags, strict=True):
-        vals = memo.get(triple)
-        if vals is None:
-            s = Share.from_columns(*triple)
-            vals = (
-                (str(s), s.min_pct, s.max_pct, s.lo, s.hi)
-                if s.known
-                else ("unknown", None, None, None, None)
-            )
-            memo[triple] = vals
-        for k, v in zip(out, vals, strict=True):
-            out[k].append(v)
-    return out
 
 
 def _group_lists(nodes: list[int], values: list[Any], n: int) -> list[list[Any]]:
@@ -473,7 +477,8 @@ def property_graph(ws_or_tables: Any, *, load_paths: Mapping[int, str] | None = 
     ven = tables["venues"]
     by_mic = {row["mic"]: row for row in ven.to_pylist()} if ven.num_rows else {}
     v_cols: dict[str, list[Any]] = {"mic": used_mics}
-    for c in ("name", "country", "operating_mic", "status"):
+    venue_props = ("name", "country", "operating_mic", "status")
+    for c in venue_props:
         v_cols[c] = [by_mic.get(m, {}).get(c) for m in used_mics]
     v_cols["h"] = [_hash(row) for row in zip(*v_cols.values(), strict=True)]
     venues = NodeSet(
@@ -481,7 +486,7 @@ def property_graph(ws_or_tables: Any, *, load_paths: Mapping[int, str] | None = 
         label="Venue",
         key="mic",
         columns=v_cols,
-        types={"mic": "ID(Venue)", "name": _STR, "country": _STR, "operating_mic": _STR, "status": _STR, "h": _STR},
+        types={"mic": "ID(Venue)", **dict.fromkeys((*venue_props, "h"), _STR)},
     )
     used_regimes = sorted(set(des_regime), key=REGIME_IDS.index)
     regime_nodes = NodeSet(
@@ -507,7 +512,10 @@ def _props(columns: Mapping[str, list[Any]], key: str) -> list[str]:
 
 
 def _sets(var: str, props: Sequence[str], first: int) -> str:
-    return ", ".join([f"{var}.h = r[{first - 1}]"] + [f"{var}.`{p}` = r[{first + j}]" for j, p in enumerate(props)])
+    """``SET`` items for ``h`` at ``r[first - 1]`` and each property from ``r[first]`` on."""
+    items = [f"{var}.h = r[{first - 1}]"]
+    items.extend(f"{var}.`{p}` = r[{first + j}]" for j, p in enumerate(props))
+    return ", ".join(items)
 
 
 def _node_diff_query(ns: NodeSet) -> str:
@@ -535,7 +543,8 @@ def _rel_diff_query(rs: RelSet) -> str:
     (sl, sk), (el, ek) = rs.start, rs.end
     return (
         f"UNWIND $rows AS r OPTIONAL MATCH (:{sl} {{{sk}: r[0]}})-[x:{rs.type} {{key: r[2]}}]->"
-        f"(:{el} {{{ek}: r[1]}}) WITH r, x WHERE NOT coalesce(x.h = r[3], false) RETURN collect(r[2]) AS stale"
+        f"(:{el} {{{ek}: r[1]}}) WITH r, x WHERE NOT coalesce(x.h = r[3], false) "
+        "RETURN collect(r[2]) AS stale"
     )
 
 
@@ -549,13 +558,24 @@ def _rel_write_query(rs: RelSet) -> str:
     )
 
 
+def _node_compact(ns: NodeSet, idx: Sequence[int]) -> list[list[Any]]:
+    keys, hs = ns.columns[ns.key], ns.columns["h"]
+    return [[keys[i], hs[i]] for i in idx]
+
+
+def _rel_compact(rs: RelSet, idx: Sequence[int]) -> list[list[Any]]:
+    keys, hs = rs.columns["key"], rs.columns["h"]
+    return [[rs.src[i], rs.dst[i], keys[i], hs[i]] for i in idx]
+
+
 def _node_rows(ns: NodeSet, idx: Sequence[int]) -> list[list[Any]]:
     cols = [ns.columns[ns.key], ns.columns["h"], *(ns.columns[c] for c in _props(ns.columns, ns.key))]
     return [[c[i] for c in cols] for i in idx]
 
 
 def _rel_rows(rs: RelSet, idx: Sequence[int]) -> list[list[Any]]:
-    cols = [rs.src, rs.dst, rs.columns["key"], rs.columns["h"], *(rs.columns[c] for c in _props(rs.columns, "key"))]
+    cols = [rs.src, rs.dst, rs.columns["key"], rs.columns["h"]]
+    cols.extend(rs.columns[c] for c in _props(rs.columns, "key"))
     return [[c[i] for c in cols] for i in idx]
 
 
@@ -581,7 +601,7 @@ def _engine_error(exc: BaseException, uri: str, database: str, user: str | None)
     if isinstance(exc, AuthError) or (
         isinstance(exc, Neo4jError) and (exc.code or "").startswith("Neo.ClientError.Security.")
     ):
-        who = repr(user) if user else "no user (auth disabled)"
+        who = f"the credentials of user {user!r}" if user else "a connection without credentials"
         code = exc.code if isinstance(exc, Neo4jError) else None
         if code == "Neo.ClientError.Security.CredentialsExpired":
             return EngineError(
@@ -594,8 +614,7 @@ def _engine_error(exc: BaseException, uri: str, database: str, user: str | None)
                 " (grant write rights or use another --user)"
             )
         return EngineError(
-            f"Neo4j at {uri} rejected the credentials of {who}: pass the right --user/--password"
-            " (or NEO4J_USER/NEO4J_PASSWORD)"
+            f"Neo4j at {uri} rejected {who}: pass the right --user/--password (or NEO4J_USER/NEO4J_PASSWORD)"
         )
     if isinstance(exc, Neo4jError) and exc.code == _DATABASE_NOT_FOUND:
         return EngineError(
@@ -603,8 +622,11 @@ def _engine_error(exc: BaseException, uri: str, database: str, user: str | None)
             " (SHOW DATABASES; Community has only 'neo4j') or CREATE DATABASE it"
         )
     if isinstance(exc, (ServiceUnavailable, SessionExpired, OSError)):
+        text = str(exc)
+        m = re.search(r"\(reason ([^)]*)\)", text)
+        reason = m.group(1) if m else text
         return EngineError(
-            f"cannot reach Neo4j at {uri} ({_one_line(str(exc), 120)}): start the server or fix"
+            f"cannot reach Neo4j at {uri} ({_one_line(reason, 120)}): start the server or fix"
             " --uri (or NEO4J_URI)"
         )
     if isinstance(exc, Neo4jError):
@@ -666,6 +688,12 @@ def _connect(
     from neo4j import GraphDatabase, NotificationMinimumSeverity
     from neo4j.exceptions import DriverError, Neo4jError
 
+    scheme = uri.partition("://")[0].lower() if "://" in uri else ""
+    if scheme not in _SCHEMES:
+        raise EngineError(
+            f"cannot use Neo4j URI {uri!r}: ownergraph speaks Bolt; write bolt://host:7687, neo4j://host"
+            " or neo4j+s://xxxx.databases.neo4j.io"
+        )
     auth: tuple[str, str] | None = None
     if user is not None or password is not None:
         auth = (user or "neo4j", password or "")
@@ -736,7 +764,7 @@ def _clear(conn: _Conn, batch: int) -> tuple[int, int]:
     present, _ = _tokens(conn)
     for label in (lab for lab in ("Entity", "Venue", "Regime") if lab in present):
         while True:
-            c = conn.run(f"MATCH (:{label})-[r]-() WITH DISTINCT r LIMIT $n DELETE r", {"n": batch})
+            c = conn.run(f"MATCH (:{label})-[r]->() WITH r LIMIT $n DELETE r", {"n": batch})
             rels += c.summary.counters.relationships_deleted
             if c.summary.counters.relationships_deleted == 0:
                 break
@@ -754,7 +782,8 @@ _REL_TYPES: Final = (*EDGE_TYPES.values(), "DESIGNATED", "LISTED_ON", "HOLDS")
 
 def _tokens(conn: _Conn) -> tuple[set[str], set[str]]:
     """Labels and relationship types in use in the database."""
-    labels = {str(r["x"]) for r in conn.run("CALL db.labels() YIELD label RETURN label AS x", read=True).records}
+    res = conn.run("CALL db.labels() YIELD label RETURN label AS x", read=True)
+    labels = {str(r["x"]) for r in res.records}
     types = {
         str(r["x"])
         for r in conn.run(
@@ -771,7 +800,7 @@ def _db_counts(conn: _Conn) -> tuple[dict[str, int], dict[str, int]]:
     notification (which the driver logs as a warning).
     """
     labels, types = _tokens(conn)
-    nodes = {
+    nodes: dict[str, int] = {
         lab: int(conn.run(f"MATCH (n:{lab}) RETURN count(n) AS c", read=True).records[0]["c"])
         for lab in ("Entity", "Venue", "Regime")
         if lab in labels
@@ -862,7 +891,6 @@ def push(
             for i in range(len(ns)):
                 groups.setdefault(extra[i] if extra else None, []).append(i)
             node_keys = ns.columns[ns.key]
-            node_hs = ns.columns["h"]
             diff = _node_diff_query(ns) if ns.label in labels else None
             for label, idx in groups.items():
                 query = _node_write_query(ns, label)
@@ -870,8 +898,8 @@ def push(
                     write(
                         diff,
                         query,
-                        lambda ii, k=node_keys, h=node_hs: [[k[i], h[i]] for i in ii],
-                        lambda ii, ns=ns: _node_rows(ns, ii),
+                        partial(_node_compact, ns),
+                        partial(_node_rows, ns),
                         idx[b : b + batch],
                         node_keys.__getitem__,
                         f":{ns.label}",
@@ -879,15 +907,14 @@ def push(
         rel_started = time.perf_counter()
         for rs in graph.rels:
             rel_keys = rs.columns["key"]
-            rel_hs = rs.columns["h"]
             diff = _rel_diff_query(rs) if rs.type in types else None
             query = _rel_write_query(rs)
             for b in range(0, len(rs), batch):
                 write(
                     diff,
                     query,
-                    lambda ii, rs=rs, k=rel_keys, h=rel_hs: [[rs.src[i], rs.dst[i], k[i], h[i]] for i in ii],
-                    lambda ii, rs=rs: _rel_rows(rs, ii),
+                    partial(_rel_compact, rs),
+                    partial(_rel_rows, rs),
                     range(b, min(b + batch, len(rs))),
                     rel_keys.__getitem__,
                     f":{rs.type}",
@@ -966,17 +993,17 @@ def _plain(value: Any) -> Any:
             "nodes": [_plain(n) for n in value.nodes],
             "relationships": [_plain(r) for r in value.relationships],
         }
+    iso = getattr(value, "iso_format", None)  # neo4j.time Date/DateTime/Time/Duration (a tuple)
+    if callable(iso):
+        return str(iso())
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).hex()
-    if isinstance(value, (dt.date, dt.datetime, dt.time)):
-        return value.isoformat()
-    iso = getattr(value, "iso_format", None)  # neo4j.time Date/DateTime/Time/Duration
-    if callable(iso):
-        return str(iso())
     return str(value)
 
 

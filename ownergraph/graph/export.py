@@ -1,0 +1,405 @@
+"""Exports of the graph for other tools: ``neo4j-admin`` import CSV, GraphML and JSON lines.
+
+``neo4j-csv`` writes the property graph of :func:`ownergraph.graph.neo4j_store.property_graph`
+(the same nodes, relationships and property values that ``ownergraph neo4j push`` writes) as
+``neo4j-admin database import full`` files: one ID space per node label (``Entity``, ``Venue``,
+``Regime``), typed headers, a ``:LABEL`` column on every node file and a ``:TYPE`` column on
+every relationship file. ``graphml`` is the networkx graph of a view (as of a date), and
+``json`` is every record of the columnar cache as one JSON object per line. FtM comes later:
+:data:`EXPORTERS` maps each format to its writer, and a format without one is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shlex
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Final
+
+from ownergraph.errors import OwnergraphError
+from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS
+from ownergraph.graph.neo4j_store import (
+    SCHEMA_STATEMENTS,
+    NodeSet,
+    PropertyGraph,
+    RelSet,
+    _col,
+    _files,
+    _iso_dates,
+    _share_columns,
+    _source,
+    property_graph,
+)
+
+__all__ = [
+    "EXPORTERS",
+    "EXPORT_FORMATS",
+    "Neo4jCsvExport",
+    "export_graphml",
+    "export_json",
+    "export_neo4j_csv",
+    "iter_json_records",
+]
+
+EXPORT_FORMATS: Final[tuple[str, ...]] = ("ftm", "graphml", "json", "neo4j-csv")
+"""Formats ``ownergraph export --to`` accepts (see :data:`EXPORTERS` for those implemented)."""
+
+_ARRAY_DELIMITERS: Final[tuple[tuple[str, str], ...]] = ((";", ";"), ("|", "|"), ("\x1f", "U+001F"))
+"""Candidate array delimiters (character, ``--array-delimiter`` value), first unused wins."""
+
+
+# -- neo4j-admin import CSV -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Neo4jCsvExport:
+    """What :func:`export_neo4j_csv` wrote, and how to import it."""
+
+    folder: Path
+    node_files: list[Path]
+    relationship_files: list[Path]
+    nodes: dict[str, int]
+    relationships: dict[str, int]
+    array_delimiter: str = ";"
+    """The ``--array-delimiter`` value (``;`` unless a list value contains one)."""
+    multiline: bool = False
+    """Whether a value spans lines (then ``--multiline-fields=true`` is needed)."""
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def import_args(self, database: str = "neo4j") -> list[str]:
+        """Arguments after ``neo4j-admin database import full``, with absolute file paths."""
+        args = [database]
+        args += [f"--nodes={p.resolve()}" for p in self.node_files]
+        args += [f"--relationships={p.resolve()}" for p in self.relationship_files]
+        args.append(f"--array-delimiter={self.array_delimiter}")
+        if self.multiline:
+            args.append("--multiline-fields=true")
+        return args
+
+
+def _choose_delimiter(graph: PropertyGraph) -> tuple[str, str]:
+    chars: set[str] = set()
+    for ns in graph.nodes:
+        for col, typ in ns.types.items():
+            if typ.endswith("[]"):
+                for values in ns.columns[col]:
+                    for v in values or ():
+                        chars.update(str(v))
+        for lab in ns.extra_labels or ():
+            chars.update(lab)
+    for char, arg in _ARRAY_DELIMITERS:
+        if char not in chars:
+            return char, arg
+    raise OwnergraphError(
+        "cannot export neo4j-csv: every array delimiter (; | U+001F) occurs in an id or identifier"
+    )
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _field(value: Any, typ: str, delim: str) -> str:
+    """One CSV field for ``neo4j-admin import``: empty (unquoted) is null, strings always quoted."""
+    if value is None:
+        return ""
+    if typ.endswith("[]"):
+        return _quote(delim.join(str(v) for v in value))
+    if typ == "boolean":
+        return "true" if value else "false"
+    if typ in ("double", "float"):
+        f = float(value)
+        if math.isnan(f):
+            return "NaN"
+        if math.isinf(f):
+            return "Infinity" if f > 0 else "-Infinity"
+        return repr(f)
+    if typ in ("long", "int"):
+        return str(int(value))
+    return _quote(str(value))
+
+
+def _header(name: str, typ: str) -> str:
+    return f"{name}:{typ}"
+
+
+def _multiline(graph: PropertyGraph) -> bool:
+    def has_newline(columns: Mapping[str, list[Any]]) -> bool:
+        for values in columns.values():
+            for v in values:
+                if isinstance(v, str) and ("\n" in v or "\r" in v):
+                    return True
+                if isinstance(v, list) and any("\n" in str(x) or "\r" in str(x) for x in v):
+                    return True
+        return False
+
+    return any(has_newline(ns.columns) for ns in graph.nodes) or any(
+        has_newline(rs.columns) or has_newline({"s": rs.src, "t": rs.dst}) for rs in graph.rels
+    )
+
+
+def _write_nodes(path: Path, ns: NodeSet, delim: str) -> None:
+    cols = list(ns.columns)
+    header = [_header(c, ns.types[c]) for c in cols] + [":LABEL"]
+    data = [ns.columns[c] for c in cols]
+    types = [ns.types[c] for c in cols]
+    labels = ns.extra_labels
+    with path.open("w", encoding="utf-8", newline="") as f:
+        f.write(",".join(header) + "\n")
+        for i in range(len(ns)):
+            label = ns.label if labels is None else f"{ns.label}{delim}{labels[i]}"
+            row = [_field(d[i], t, delim) for d, t in zip(data, types, strict=True)]
+            row.append(_quote(label))
+            f.write(",".join(row) + "\n")
+
+
+def _write_rels(path: Path, rs: RelSet, delim: str) -> None:
+    cols = list(rs.columns)
+    header = [f":START_ID({rs.start[0]})", f":END_ID({rs.end[0]})", ":TYPE"]
+    header += [_header(c, rs.types[c]) for c in cols]
+    data = [rs.columns[c] for c in cols]
+    types = [rs.types[c] for c in cols]
+    rtype = _quote(rs.type)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        f.write(",".join(header) + "\n")
+        for i in range(len(rs)):
+            row = [_quote(rs.src[i]), _quote(rs.dst[i]), rtype]
+            row += [_field(d[i], t, delim) for d, t in zip(data, types, strict=True)]
+            f.write(",".join(row) + "\n")
+
+
+def export_neo4j_csv(
+    ws_or_tables: Any, folder: str | Path, *, load_paths: Mapping[int, str] | None = None
+) -> Neo4jCsvExport:
+    """Write ``neo4j-admin database import full`` files for the whole workspace into ``folder``.
+
+    Files: ``entities.csv``, ``venues.csv``, ``regimes.csv`` (nodes) and one file per
+    relationship type (``owns.csv``, ``designated.csv``, ``listed_on.csv``, ...), plus
+    ``import.sh`` (the ``neo4j-admin`` command) and ``schema.cypher`` (constraints and indexes
+    to run once the server is up: the import tool does not create them). Import into a stopped
+    server, then push or query as usual; a later ``neo4j push`` of the same workspace writes
+    nothing, because both carry the same ids, keys and hashes.
+    """
+    out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise OwnergraphError(f"{out}: exists and is not a folder; choose another -o")
+    out.mkdir(parents=True, exist_ok=True)
+    graph = property_graph(ws_or_tables, load_paths=load_paths)
+    delim, delim_arg = _choose_delimiter(graph)
+    node_files: list[Path] = []
+    for ns in graph.nodes:
+        if len(ns) == 0 and ns.label != "Entity":  # the import tool needs one --nodes file
+            continue
+        path = out / f"{ns.name}.csv"
+        _write_nodes(path, ns, delim)
+        node_files.append(path)
+    rel_files: list[Path] = []
+    for rs in graph.rels:
+        path = out / f"{rs.name}.csv"
+        _write_rels(path, rs, delim)
+        rel_files.append(path)
+    result = Neo4jCsvExport(
+        folder=out,
+        node_files=node_files,
+        relationship_files=rel_files,
+        nodes=graph.node_counts(),
+        relationships=graph.rel_counts(),
+        array_delimiter=delim_arg,
+        multiline=_multiline(graph),
+        skipped=dict(graph.skipped),
+    )
+    (out / "schema.cypher").write_text("".join(f"{s};\n" for s in SCHEMA_STATEMENTS), encoding="utf-8")
+    command = shlex.join(["neo4j-admin", "database", "import", "full", *result.import_args()])
+    (out / "import.sh").write_text(
+        "#!/bin/sh\n"
+        "# Import into a STOPPED Neo4j server (add --overwrite-destination=true to replace an existing\n"
+        "# database), start it, then run schema.cypher once, e.g. cypher-shell -f schema.cypher\n"
+        f"{command}\n",
+        encoding="utf-8",
+    )
+    return result
+
+
+# -- JSON lines ---------------------------------------------------------------------------------------
+
+
+def iter_json_records(
+    ws_or_tables: Any, *, load_paths: Mapping[int, str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every record of the cache as a dict with a ``type``: entities (with all their ids),
+    ownership, designations, listings, holdings, claims, and the venues that listings use.
+
+    Ids are canonical ids; shares follow the output conventions; dates are ISO strings.
+    """
+    tables, paths = _source(ws_or_tables, load_paths)
+    nodes = tables["nodes"]
+    ids: list[str] = _col(nodes, "id")
+    keys = tables["keys"]
+    others: list[list[str]] = [[] for _ in ids]
+    for node, key in zip(_col(keys, "node"), _col(keys, "key"), strict=True):
+        if node >= 0 and key != ids[node]:
+            others[node].append(key)
+
+    def entity_id(i: int) -> str | None:
+        return ids[i] if i is not None and i >= 0 else None
+
+    for i, (name, kind, jur) in enumerate(
+        zip(_col(nodes, "name"), _col(nodes, "kind"), _col(nodes, "jurisdiction"), strict=True)
+    ):
+        yield {
+            "type": "entity",
+            "id": ids[i],
+            "name": name,
+            "kind": ENTITY_KINDS[kind],
+            "jurisdiction": jur,
+            "ids": [ids[i], *sorted(others[i])],
+        }
+    e = tables["edges"]
+    shares = _share_columns(_col(e, "lo"), _col(e, "hi"), _col(e, "flags"))
+    yield from _records(
+        "ownership",
+        {
+            "owner_id": [ids[i] for i in _col(e, "src")],
+            "owned_id": [ids[i] for i in _col(e, "dst")],
+            "kind": [OWNERSHIP_KINDS[k] for k in _col(e, "kind")],
+            "share": shares["share"],
+            "share_min": shares["share_min"],
+            "share_max": shares["share_max"],
+            "arrangement": _col(e, "arrangement"),
+            "start": _iso_dates(e.column("start").to_numpy()),
+            "end": _iso_dates(e.column("end").to_numpy()),
+            "source": _col(e, "source"),
+            "file": _files(_col(e, "load_id"), paths),
+            "locator": _col(e, "locator"),
+        },
+    )
+    d = tables["designations"]
+    yield from _records(
+        "designation",
+        {
+            "entity_id": [entity_id(i) for i in _col(d, "node")],
+            "regime": [REGIME_IDS[r] for r in _col(d, "regime")],
+            "list": _col(d, "list"),
+            "program": _col(d, "program"),
+            "listed": _iso_dates(d.column("listed").to_numpy()),
+            "effective": _iso_dates(d.column("effective").to_numpy()),
+            "removed": _iso_dates(d.column("removed").to_numpy()),
+            "reference": _col(d, "reference"),
+            "source": _col(d, "source"),
+            "file": _files(_col(d, "load_id"), paths),
+            "locator": _col(d, "locator"),
+        },
+    )
+    li = tables["listings"]
+    mics: list[str | None] = _col(li, "mic")
+    yield from _records(
+        "listing",
+        {
+            "entity_id": [entity_id(i) for i in _col(li, "node")],
+            "mic": mics,
+            "ticker": _col(li, "ticker"),
+            "isin": _col(li, "isin"),
+            "listed": _iso_dates(li.column("listed").to_numpy()),
+            "delisted": _iso_dates(li.column("delisted").to_numpy()),
+            "source": _col(li, "source"),
+            "file": _files(_col(li, "load_id"), paths),
+            "locator": _col(li, "locator"),
+        },
+    )
+    h = tables["holdings"]
+    yield from _records(
+        "holding",
+        {
+            "holder_id": [entity_id(i) for i in _col(h, "holder")],
+            "entity_id": [entity_id(i) for i in _col(h, "node")],
+            "isin": _col(h, "isin"),
+            "cusip": _col(h, "cusip"),
+            "shares": _col(h, "shares"),
+            "value": _col(h, "value"),
+            "weight": _col(h, "weight"),
+            "as_of": _iso_dates(h.column("as_of").to_numpy()),
+            "source": _col(h, "source"),
+            "file": _files(_col(h, "load_id"), paths),
+            "locator": _col(h, "locator"),
+        },
+    )
+    c = tables["claims"]
+    yield from _records(
+        "claim",
+        {
+            "subject_id": [entity_id(i) for i in _col(c, "node")],
+            "relation": _col(c, "relation"),
+            "name": _col(c, "name"),
+            "source": _col(c, "source"),
+            "file": _files(_col(c, "load_id"), paths),
+            "locator": _col(c, "locator"),
+        },
+    )
+    used = {m for m in mics if m}
+    for v in tables["venues"].to_pylist():
+        if v["mic"] in used:
+            yield {"type": "venue", **v}
+
+
+def _records(kind: str, columns: Mapping[str, Sequence[Any]]) -> Iterator[dict[str, Any]]:
+    names = list(columns)
+    for values in zip(*columns.values(), strict=True):
+        yield {"type": kind, **dict(zip(names, values, strict=True))}
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def export_json(
+    ws_or_tables: Any, out: IO[str], *, load_paths: Mapping[int, str] | None = None
+) -> int:
+    """Write :func:`iter_json_records` as JSON lines to ``out``; return the number of lines."""
+    n = 0
+    for rec in iter_json_records(ws_or_tables, load_paths=load_paths):
+        out.write(json.dumps(rec, ensure_ascii=False, default=_json_default) + "\n")
+        n += 1
+    return n
+
+
+# -- GraphML -------------------------------------------------------------------------------------------
+
+
+def export_graphml(view: Any, out: IO[bytes] | str | Path) -> tuple[int, int]:
+    """Write ``view.to_networkx()`` as GraphML; return (nodes, edges).
+
+    GraphML has no list or null values: list attributes (``designations``, ``listings``) become
+    JSON strings and null attributes are left out.
+    """
+    import networkx as nx
+
+    g = view.to_networkx()
+
+    def clean(attrs: dict[str, Any]) -> None:
+        for k, v in list(attrs.items()):
+            if v is None:
+                del attrs[k]
+            elif isinstance(v, (list, tuple, dict)):
+                attrs[k] = json.dumps(v, ensure_ascii=False)
+
+    clean(g.graph)
+    for _, attrs in g.nodes(data=True):
+        clean(attrs)
+    for _, _, attrs in g.edges(data=True):
+        clean(attrs)
+    nx.write_graphml(g, out)
+    return g.number_of_nodes(), g.number_of_edges()
+
+
+Exporter = Callable[..., Any]
+EXPORTERS: Final[dict[str, Exporter]] = {
+    "neo4j-csv": export_neo4j_csv,
+    "json": export_json,
+    "graphml": export_graphml,
+}
+"""Writer of each implemented format (``ftm`` is not implemented yet)."""

@@ -90,6 +90,7 @@ class GraphView:
         self.kinds: npt.NDArray[np.int8] = nodes.column("kind").to_numpy()
         self._id_cache: list[str] | None = None
         self._key_index: Any = None
+        self._lookups = 0
         self._key_nodes: npt.NDArray[np.int32] | None = None
         d = days(as_of)
         edges = tables["edges"]
@@ -168,14 +169,23 @@ class GraphView:
         return self._id_cache
 
     def index(self, key: str) -> int:
-        """The node answering to ``key``: any of an entity's ids or ``scheme:value`` identifiers."""
-        keys = self._t["keys"]
-        hit = pc.indices_nonzero(pc.equal(keys.column("key"), key.strip()))
-        if len(hit) == 0:
+        """The node answering to ``key``: any of an entity's ids or ``scheme:value`` identifiers.
+
+        The first lookups scan the key column (a few ms per million keys); from the third on, a
+        hash index is built once and lookups take microseconds.
+        """
+        self._lookups += 1
+        if self._key_index is not None or self._lookups > 2:
+            node = int(self.indices([key.strip()])[0])
+        else:
+            keys = self._t["keys"]
+            hit = pc.indices_nonzero(pc.equal(keys.column("key"), key.strip()))
+            node = -1 if len(hit) == 0 else int(keys.column("node")[hit[0].as_py()].as_py())
+        if node < 0:
             raise NotFoundError(
                 f"no entity answers to {key!r} in this workspace; try `ownergraph search TEXT`"
             )
-        return int(keys.column("node")[hit[0].as_py()].as_py())
+        return node
 
     def indices(self, keys: Sequence[str]) -> npt.NDArray[np.int64]:
         """Vectorised :meth:`index`: -1 where nothing answers.

@@ -316,6 +316,7 @@ def test_to_networkx(dated: Workspace) -> None:
         "share_min": 25.0,
         "share_max": 50.0,
         "kind": "shares",
+        "arrangement": None,
         "source": "s",
         "start": "2019-06-01",
         "end": None,

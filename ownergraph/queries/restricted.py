@@ -305,7 +305,7 @@ aggregate (A (restricted) shares 50%), ≥ 50% (ofac-50-aggregate, round 2).'
                 f"{name} is restricted under {rname}: {who} hold {_pct(votes)} of the votes, a majority"
                 f" ({who_text})" + tail
             )
-        who = f" of designated person {chain_of}" if chain_of else ""
+        who = f" through the chain of designated person {chain_of}" if chain_of else ""
         return f"{name} is controlled{who} under {rname} (control limb: {cause}) ({who_text})" + tail
     if cause == "ownership":
         return (

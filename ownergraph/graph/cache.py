@@ -31,7 +31,7 @@ import pyarrow.ipc as ipc
 from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS, STRONG_SCHEMES
 from ownergraph.graph.store import Store
 
-__all__ = ["NO_DATE_HI", "NO_DATE_LO", "TABLES", "build_cache", "days", "read_cache"]
+__all__ = ["NO_DATE_HI", "NO_DATE_LO", "TABLES", "build_cache", "days", "is_placeholder_name", "read_cache"]
 
 NO_DATE_LO = np.int32(-(2**31))
 """An open start (no date): before every date."""
@@ -105,6 +105,15 @@ def _empty_edges() -> pa.Table:
     return schema.empty_table()
 
 
+def is_placeholder_name(entity_id: str, name: str) -> bool:
+    """Whether a record's name is only its id (a stub a loader made for a referenced LEI or QID).
+
+    >>> is_placeholder_name("lei:529900T8BM49AURSDO55", "529900T8BM49AURSDO55"), is_placeholder_name("a", "A")
+    (True, False)
+    """
+    return name == entity_id or name == entity_id.split(":", 1)[-1]
+
+
 def _keys_of(identifiers: str) -> list[str]:
     if identifiers == "{}" or not identifiers:
         return []
@@ -168,10 +177,17 @@ def build_cache(store: Store, folder: Path, builtin_venues: list[dict[str, Any]]
     if len(merged_nodes):
         unknown = ENTITY_KINDS.index("unknown")
         merged_set = set(merged_nodes.tolist())
+        named = {
+            node for node in merged_set if not is_placeholder_name(rec_ids[canon_rec[node]], names[node])
+        }
         for i in range(n_rec):
             node = int(node_of_rec[i])
             if node not in merged_set:
                 continue
+            if node not in named and not is_placeholder_name(rows[i][1], rows[i][2]):
+                # a stub named by its id (an LEI, a QID) gives way to the first real name
+                names[node] = rows[i][2]
+                named.add(node)
             if jur[node] is None and rows[i][4]:
                 jur[node] = rows[i][4]
             if kinds[node] == unknown and rows[i][3] != "unknown":

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from ownergraph.graph.cache import is_placeholder_name
 from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS
 from ownergraph.graph.view import GraphView
 from ownergraph.queries.rows import Row, Rows, share_fields
@@ -186,7 +187,8 @@ def show(view: GraphView, key: str) -> EntityDetail:
                     identifiers.setdefault(s, [])
                     if v not in identifiers[s]:
                         identifiers[s].append(v)
-            for a in [r["name"], *orjson.loads(r["aliases"] or "[]")]:
+            own = [] if is_placeholder_name(r["id"], r["name"]) else [r["name"]]
+            for a in [*own, *orjson.loads(r["aliases"] or "[]")]:
                 if a != view.name(i) and a not in aliases:
                     aliases.append(a)
             for s in orjson.loads(r["sources"] or "[]"):

@@ -379,8 +379,6 @@ def test_end_to_end_level1_and_level2(tmp_path: Path) -> None:
         ws.close()
 
 
-@pytest.mark.xfail(reason="core: the cache names a merged entity after its first record, so a stub "
-                          "loaded before Level 1 names the company by its LEI (reported)", strict=True)
 def test_relationships_loaded_before_level1_keep_the_legal_name(tmp_path: Path) -> None:
     ws = ownergraph.open(tmp_path / "ws")
     try:

@@ -61,7 +61,17 @@ def _workspace(ctx: click.Context) -> Any:
 
 
 def _view(ctx: click.Context) -> Any:
-    return _workspace(ctx).graph(as_of=ctx.obj["as_of"])
+    """The graph as of ``--as-of`` from the ``--engine`` chosen (one view per command)."""
+    from ownergraph.graph.engine import open_view
+
+    obj = ctx.obj
+    if obj.get("engine") != "neo4j":
+        return open_view("memory", workspace=_workspace(ctx), as_of=obj["as_of"])
+    if obj.get("view") is None:
+        conn = _neo4j_settings(ctx)
+        obj["view"] = open_view("neo4j", as_of=obj["as_of"], **conn)
+        ctx.call_on_close(obj["view"].close)
+    return obj["view"]
 
 
 def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
@@ -92,10 +102,29 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt
     metavar="YYYY-MM-DD",
     help="Evaluate edges, designations and listings as of this date (default today).",
 )
+@click.option(
+    "--engine",
+    envvar="OWNERGRAPH_ENGINE",
+    type=click.Choice(["memory", "neo4j"]),
+    default="memory",
+    show_default=True,
+    help="Answer queries from the workspace (memory) or from a Neo4j server it was pushed to"
+    " (--uri/--user/--password/--database or NEO4J_*).",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @click.version_option(package_name="ownergraph")
 @click.pass_context
-def cli(ctx: click.Context, workspace: str, as_of: dt.date | None, debug: bool) -> None:
+def cli(
+    ctx: click.Context,
+    workspace: str,
+    as_of: dt.date | None,
+    engine: str,
+    debug: bool,
+    uri: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    database: str | None = None,
+) -> None:
     """Build a knowledge graph of corporate ownership and sanctions, and trace what they miss.
 
     \b
@@ -104,7 +133,18 @@ def cli(ctx: click.Context, workspace: str, as_of: dt.date | None, debug: bool) 
       ownergraph show registration:HK:2162198
     """
     ctx.ensure_object(dict)
-    ctx.obj.update(workspace=workspace, as_of=as_of, debug=debug, ws=None)
+    ctx.obj.update(
+        workspace=workspace,
+        as_of=as_of,
+        debug=debug,
+        ws=None,
+        engine=engine,
+        view=None,
+        uri=uri,
+        user=user,
+        password=password,
+        database=database,
+    )
 
 
 @cli.command()
@@ -668,6 +708,9 @@ def _neo4j_settings(ctx: click.Context) -> dict[str, Any]:
     return out
 
 
+_neo4j_options(cli)  # the connection options are global too (SPEC §7): `ownergraph --engine neo4j --uri ...`
+
+
 @cli.group(name="neo4j")
 @_neo4j_options
 @click.pass_context
@@ -915,6 +958,44 @@ def export_command(ctx: click.Context, to: str, out: Path | None) -> None:
     click.echo(
         f"wrote GraphML as of {view.as_of}: {nodes:,} nodes, {edges:,} edges to {out or 'stdout'}", err=True
     )
+
+
+# -- review candidates ---------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--min-score",
+    default=85.0,
+    show_default=True,
+    type=click.FloatRange(0, 100),
+    help="Only pairs scoring at least this (0-100, after legal-form, jurisdiction and other adjustments).",
+)
+@click.option(
+    "--limit", default=200, show_default=True, type=click.IntRange(min=1), help="At most this many rows."
+)
+@format_option
+@click.pass_context
+def candidates(ctx: click.Context, min_score: float, limit: int, fmt: str) -> None:
+    """Propose pairs that probably name the same entity, by name and jurisdiction, for review.
+
+    Nothing is merged: accept a pair with `ownergraph sameas A B`. Rows of kind `claim` say which
+    entity a claim's name (a DoD 1260H parent, an OFAC "Linked To:") probably means.
+
+    \b
+    Example:
+      ownergraph candidates --min-score 90
+      ownergraph sameas dod1260h:sensetime-group-inc sensetime-group-inc --source "annual report"
+    """
+    try:
+        from ownergraph.queries.candidates import candidates as _candidates
+    except ImportError as e:
+        raise OwnergraphError(
+            f"candidates needs rapidfuzz ({e}); install it with: pip install 'ownergraph[match]'"
+        ) from None
+
+    rows = _candidates(_view(ctx), min_score=min_score, limit=limit)
+    _emit(rows, fmt, columns=["score", "kind", "a", "b", "a_name", "b_name", "reason"])
 
 
 def main() -> None:  # pragma: no cover - console entry point

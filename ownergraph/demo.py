@@ -79,6 +79,7 @@ def run_demo(
     picture: bool = True,
 ) -> tuple[Workspace, DemoResult]:
     """Load the case study and answer its questions (SPEC §1); write ``folder/sensetime.html``."""
+    from ownergraph.queries.candidates import candidates
     from ownergraph.queries.exposure import exposure
     from ownergraph.queries.loopholes import loopholes
 
@@ -97,12 +98,9 @@ def run_demo(
         for r in exposure(view, [{"id": i} for i in INVESTORS], regimes=(*REGIMES, "info"))
         if r.relation != "self"
     ]
-    try:
-        from ownergraph.queries.candidates import candidates
-    except ImportError:  # pragma: no cover - the candidates module ships with the real-sources work
-        result.candidates = []
-    else:
-        result.candidates = [c for c in candidates(view, min_score=80) if DOD_RECORD in (c.a, c.b)]
+    result.candidates = [
+        c for c in candidates(view, min_score=80, limit=100_000) if DOD_RECORD in (c.a, c.b)
+    ]
     if picture:
         from ownergraph.viz import render
 

@@ -18,7 +18,7 @@ from ownergraph.loaders.base import LOADERS, detect_format
 from ownergraph.loaders.compressed import detect_inner_format
 
 DATA = (Path(__file__).parents[2] / ".." / "shared" / "data").resolve()
-PENDING = ("ftm", "csl", "gleif-csv", "gleif-xml", "bods")
+PENDING: tuple[str, ...] = ()
 
 EXPECTED: dict[str, str | None] = {
     "bods/bodsdata_dk_cvr_test-bods-data-1.json": "bods",
@@ -58,9 +58,7 @@ EXPECTED: dict[str, str | None] = {
     "us_csl/watchman_consolidated_2025.csv": "csl",
     "wikidata/nomenklatura_wbgetentities_Q22682071_Kirill_Shamalov.json": "wikidata",
 }
-NOT_YET = {
-    "us_csl/watchman_bis_dpl.tsv": "the csl loader does not detect the BIS DPL native TSV yet",
-}
+NOT_YET: dict[str, str] = {}
 FOLDERS = {"sec_13f": "sec13f", "ofac": "ofac-csv"}
 
 

@@ -25,12 +25,10 @@ OpenPage = Callable[[Path], Opened]
 
 
 def _listed_parent_rows(view: GraphView) -> list[Any]:
-    """The case's listed-parent findings, once ``ownergraph.queries.loopholes`` exists."""
-    try:
-        from ownergraph.queries import loopholes as mod
-    except ImportError:
-        return []
-    return [r for r in mod.loopholes(view) if getattr(r, "pattern", None) == "listed-parent"]
+    """The case's listed-parent findings."""
+    from ownergraph.queries.loopholes import loopholes
+
+    return [r for r in loopholes(view) if r.pattern == "listed-parent"]
 
 
 def _clean(opened: Opened) -> None:

@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
 from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS, STRONG_SCHEMES
@@ -67,6 +68,35 @@ def _dates(values: Iterable[str | None], missing: np.int32) -> npt.NDArray[np.in
         parsed = pd.to_datetime(s[mask], format="%Y-%m-%d").to_numpy().astype("datetime64[D]")
         out[mask] = parsed.astype(np.int64).astype(np.int32)
     return out
+
+
+def _iso_days(col: pa.ChunkedArray | pa.Array, missing: np.int32) -> npt.NDArray[np.int32]:
+    """Stored ISO dates (``YYYY-MM-DD``) as int32 days since 1970; ``missing`` where null."""
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks()
+    out = np.full(len(col), missing, dtype=np.int32)
+    if col.null_count == len(col):
+        return out
+    valid = np.asarray(pc.is_valid(col).to_numpy(zero_copy_only=False), dtype=np.bool_)
+    strings = col.filter(pc.is_valid(col)).to_numpy(zero_copy_only=False).astype("U10")
+    out[valid] = strings.astype("datetime64[D]").astype(np.int64).astype(np.int32)
+    return out
+
+
+def _read_columns(
+    conn: Any, sql: str, schema: list[tuple[str, pa.DataType]], batch: int = 200_000
+) -> pa.Table:
+    """The rows of a query as an Arrow table, fetched in batches (no list of all the rows) and
+    converted by Arrow as struct values (no Python transposition)."""
+    cur = conn.execute(sql)
+    struct = pa.struct(schema)
+    parts: list[pa.Table] = []
+    while part := cur.fetchmany(batch):
+        parts.append(pa.Table.from_struct_array(pa.array(part, type=struct)))
+        del part
+    if not parts:
+        return pa.schema(schema).empty_table()
+    return pa.concat_tables(parts).combine_chunks()
 
 
 def _write(folder: Path, name: str, table: pa.Table) -> None:
@@ -124,42 +154,66 @@ def _keys_of(identifiers: str) -> list[str]:
 def build_cache(store: Store, folder: Path, builtin_venues: list[dict[str, Any]]) -> dict[str, Any]:
     """Rebuild the cache in ``folder`` from ``store``; return its ``meta``."""
     # imported here: opening a workspace (the common case) needs neither
-    import pandas as pd
     import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components
 
     conn = store.conn
-    rows = conn.execute(
-        "SELECT seq, id, name, kind, jurisdiction, identifiers FROM entity ORDER BY seq"
-    ).fetchall()
-    n_rec = len(rows)
-    rec_ids = [r[1] for r in rows]
+    # -- entity records, read in chunks into Arrow columns (no Python tuple per record) -------
+    kind_sql = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(ENTITY_KINDS))
+    ent = _read_columns(
+        conn,
+        f"SELECT seq, id, name, CASE kind {kind_sql} ELSE -1 END, jurisdiction FROM entity ORDER BY seq",
+        [("seq", pa.int64()), ("id", pa.string()), ("name", pa.string()), ("kind", pa.int8()),
+         ("jurisdiction", pa.string())],
+    )  # fmt: skip
+    n_rec = ent.num_rows
+    rec_seq = ent.column("seq").to_numpy()
+    rec_ids = ent.column("id").combine_chunks()
+    rec_kind = ent.column("kind").to_numpy().astype(np.int8)
+    if (rec_kind < 0).any():
+        bad = ent.column("kind").combine_chunks()
+        raise ValueError(f"unknown entity kind in the store: {bad.filter(pc.less(bad, 0))[0]}")
     # -- identity: records x keys bipartite graph, connected components -----------------------
-    key_rec: list[int] = []
-    key_str: list[str] = []
-    for i, r in enumerate(rows):
-        key_rec.append(i)
-        key_str.append(r[1])
-        for k in _keys_of(r[5]):
-            key_rec.append(i)
-            key_str.append(k)
+    # the keys in record order: each record's id, then its strong identifiers
+    extra_rec: list[int] = []
+    extra_key: list[str] = []
+    for seq, identifiers in conn.execute(
+        "SELECT seq, identifiers FROM entity WHERE identifiers <> '{}' ORDER BY seq"
+    ):
+        i = int(np.searchsorted(rec_seq, seq))
+        for k in _keys_of(identifiers):
+            extra_rec.append(i)
+            extra_key.append(k)
+    key_rec = np.concatenate([np.arange(n_rec, dtype=np.int64), np.asarray(extra_rec, dtype=np.int64)])
+    key_pos = np.concatenate([np.zeros(n_rec, dtype=np.int64), np.arange(1, len(extra_rec) + 1)])
+    key_order = np.lexsort((key_pos, key_rec))
+    key_rec = key_rec[key_order]
+    key_str = pa.concat_arrays([rec_ids, pa.array(extra_key, pa.string())]).take(pa.array(key_order))
+    encoded = pc.dictionary_encode(key_str)
+    codes = encoded.indices.to_numpy().astype(np.int64)
+    uniques = encoded.dictionary
+    n_keys = len(uniques)
     sameas: list[tuple[str, str]] = []
     for _l, _loc, _seq, d in store.iter_other("sameas"):
         sameas.append((d["id_a"], d["id_b"]))
-    codes, uniques = pd.factorize(pd.Series(key_str, dtype="object"), sort=False)
-    n_keys = len(uniques)
-    key_index = pd.Index(uniques)
-    src = np.asarray(key_rec, dtype=np.int64)
-    dst = codes.astype(np.int64) + n_rec
+
+    def key_index(values: pa.Array) -> npt.NDArray[np.int64]:
+        """Position of each value among the keys, -1 where it is none."""
+        idx = pc.index_in(values, value_set=uniques)
+        return np.asarray(pc.fill_null(idx, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+    src = key_rec
+    dst = codes + n_rec
     if sameas:
-        a = key_index.get_indexer([p[0] for p in sameas])
-        b = key_index.get_indexer([p[1] for p in sameas])
+        a = key_index(pa.array([p[0] for p in sameas], pa.string()))
+        b = key_index(pa.array([p[1] for p in sameas], pa.string()))
         ok = (a >= 0) & (b >= 0)
         src = np.concatenate([src, a[ok] + n_rec])
         dst = np.concatenate([dst, b[ok] + n_rec])
     total = n_rec + n_keys
     adj = sp.coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(total, total)).tocsr()
     _, comp = connected_components(adj, directed=False)
+    del adj, src, dst
     rec_comp = comp[:n_rec]
     # canonical record of each component = its first record (records are in seq order)
     uniq_comp, first_rec = np.unique(rec_comp, return_index=True)
@@ -169,81 +223,117 @@ def build_cache(store: Store, folder: Path, builtin_venues: list[dict[str, Any]]
     comp_to_node[uniq_comp[order]] = np.arange(len(canon_rec))
     node_of_rec = comp_to_node[rec_comp]
     n = len(canon_rec)
-    names = [rows[i][2] for i in canon_rec]
-    kinds = np.array([ENTITY_KINDS.index(rows[i][3]) for i in canon_rec], dtype=np.int8)
-    jur: list[str | None] = [rows[i][4] for i in canon_rec]
+    canon = pa.array(canon_rec, pa.int64())
+    names = ent.column("name").combine_chunks().take(canon)
+    kinds = rec_kind[canon_rec]
+    jur = ent.column("jurisdiction").combine_chunks().take(canon)
     members = np.bincount(node_of_rec, minlength=n) if n else np.zeros(0, dtype=np.int64)
     merged_nodes = np.flatnonzero(members > 1)
     if len(merged_nodes):
+        # records of merged entities, in seq order: the first real name, jurisdiction and kind
         unknown = ENTITY_KINDS.index("unknown")
-        merged_set = set(merged_nodes.tolist())
-        named = {
-            node for node in merged_set if not is_placeholder_name(rec_ids[canon_rec[node]], names[node])
-        }
-        for i in range(n_rec):
-            node = int(node_of_rec[i])
-            if node not in merged_set:
-                continue
-            if node not in named and not is_placeholder_name(rows[i][1], rows[i][2]):
-                # a stub named by its id (an LEI, a QID) gives way to the first real name
-                names[node] = rows[i][2]
+        in_merged = np.flatnonzero(members[node_of_rec] > 1)
+        m_nodes = node_of_rec[in_merged].tolist()
+        m_sel = pa.array(in_merged, pa.int64())
+        m_ids = rec_ids.take(m_sel).to_pylist()
+        m_names = ent.column("name").combine_chunks().take(m_sel).to_pylist()
+        m_jur = ent.column("jurisdiction").combine_chunks().take(m_sel).to_pylist()
+        m_kind = rec_kind[in_merged].tolist()
+        node_name: dict[int, str] = {}
+        node_jur: dict[int, str | None] = {}
+        node_kind: dict[int, int] = {}
+        named: set[int] = set()
+        for node in merged_nodes.tolist():
+            c = int(canon_rec[node])
+            node_name[node] = str(names[node].as_py())
+            node_jur[node] = jur[node].as_py()
+            node_kind[node] = int(kinds[node])
+            if not is_placeholder_name(str(rec_ids[c].as_py()), node_name[node]):
                 named.add(node)
-            if jur[node] is None and rows[i][4]:
-                jur[node] = rows[i][4]
-            if kinds[node] == unknown and rows[i][3] != "unknown":
-                kinds[node] = ENTITY_KINDS.index(rows[i][3])
+        for node, rid, name, rjur, rkind in zip(m_nodes, m_ids, m_names, m_jur, m_kind, strict=True):
+            if node not in named and not is_placeholder_name(rid, name):
+                # a stub named by its id (an LEI, a QID) gives way to the first real name
+                node_name[node] = name
+                named.add(node)
+            if node_jur[node] is None and rjur:
+                node_jur[node] = rjur
+            if node_kind[node] == unknown and rkind != unknown:
+                node_kind[node] = rkind
+        mask = np.zeros(n, dtype=np.bool_)
+        mask[merged_nodes] = True
+        mnodes = merged_nodes.tolist()
+        names = pc.replace_with_mask(
+            names, pa.array(mask), pa.array([node_name[x] for x in mnodes], pa.string())
+        )
+        jur = pc.replace_with_mask(jur, pa.array(mask), pa.array([node_jur[x] for x in mnodes], pa.string()))
+        kinds[merged_nodes] = [node_kind[x] for x in mnodes]
     nodes = pa.table(
         {
-            "id": pa.array([rec_ids[i] for i in canon_rec], pa.string()),
-            "name": pa.array(names, pa.string()),
+            "id": rec_ids.take(canon),
+            "name": names,
             "kind": pa.array(kinds, pa.int8()),
-            "jurisdiction": pa.array(jur, pa.string()),
+            "jurisdiction": jur,
             "records": pa.array(members.astype(np.int32), pa.int32()),
         }
     )
+    del ent, rec_kind, names, jur
     key_node = comp_to_node[comp[n_rec:]]
-    keys = pa.table({"key": pa.array(uniques, pa.string()), "node": pa.array(key_node.astype(np.int32))})
+    keys = pa.table({"key": uniques, "node": pa.array(key_node.astype(np.int32))})
 
-    def resolve(values: list[str | None]) -> npt.NDArray[np.int64]:
-        idx = key_index.get_indexer(pd.Series(values, dtype="object"))
+    def resolve(values: list[str | None] | pa.Array | pa.ChunkedArray) -> npt.NDArray[np.int64]:
+        """The node each value names (an id or strong key), -1 where none."""
+        arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, pa.string())
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if 4 * len(arr) < n_keys:
+            # few values: hash them and probe the keys, rather than hashing every key again
+            vals = pc.unique(arr)
+            at = pc.index_in(uniques, value_set=vals)
+            hits = np.flatnonzero(np.asarray(pc.is_valid(at).to_numpy(zero_copy_only=False), dtype=np.bool_))
+            val_key = np.full(len(vals), -1, dtype=np.int64)
+            val_key[at.filter(pc.is_valid(at)).to_numpy().astype(np.int64)] = hits
+            pos = np.asarray(pc.fill_null(pc.index_in(arr, value_set=vals), -1).to_numpy(), dtype=np.int64)
+            idx = np.where(pos >= 0, val_key[np.maximum(pos, 0)], -1)
+        else:
+            idx = key_index(arr)
         out = np.where(idx >= 0, key_node[np.maximum(idx, 0)], -1)
         return np.asarray(out, dtype=np.int64)
 
     # -- ownership edges -----------------------------------------------------------------------
     # read in chunks into Arrow columns so memory stays near the size of the columns themselves
-    chunks: list[pa.Table] = []
-    cur = conn.execute(
-        'SELECT seq, owner_id, owned_id, lo, hi, flags, kind, arrangement, start, "end", source,'
-        " load_id, locator FROM ownership ORDER BY seq"
+    okind_sql = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(OWNERSHIP_KINDS))
+    raw = _read_columns(
+        conn,
+        f'SELECT seq, owner_id, owned_id, lo, hi, flags, CASE kind {okind_sql} ELSE -1 END, arrangement,'
+        ' start, "end", source, load_id, locator FROM ownership ORDER BY seq',
+        [("seq", pa.int64()), ("owner_id", pa.string()), ("owned_id", pa.string()), ("lo", pa.int32()),
+         ("hi", pa.int32()), ("flags", pa.int8()), ("kind", pa.int8()), ("arrangement", pa.string()),
+         ("start", pa.string()), ("end", pa.string()), ("source", pa.string()), ("load_id", pa.int32()),
+         ("locator", pa.string())],
+    )  # fmt: skip
+    if len(raw) and pc.min(raw.column("kind")).as_py() < 0:
+        raise ValueError("unknown ownership kind in the store")
+    ends = resolve(
+        pa.chunked_array([*raw.column("owner_id").chunks, *raw.column("owned_id").chunks], pa.string())
     )
-    kind_code = {k: i for i, k in enumerate(OWNERSHIP_KINDS)}
-    while True:
-        part = cur.fetchmany(200_000)
-        if not part:
-            break
-        c = list(zip(*part, strict=True))
-        chunks.append(
-            pa.table(
-                {
-                    "src": pa.array(resolve(list(c[1])).astype(np.int32)),
-                    "dst": pa.array(resolve(list(c[2])).astype(np.int32)),
-                    "lo": pa.array(np.asarray(c[3], dtype=np.int32)),
-                    "hi": pa.array(np.asarray(c[4], dtype=np.int32)),
-                    "flags": pa.array(np.asarray(c[5], dtype=np.int8)),
-                    "kind": pa.array(np.array([kind_code[k] for k in c[6]], dtype=np.int8)),
-                    "start": pa.array(_dates(c[8], NO_DATE_LO)),
-                    "end": pa.array(_dates(c[9], NO_DATE_HI)),
-                    "arrangement": pa.array(c[7], pa.string()),
-                    "source": pa.array(c[10], pa.string()),
-                    "load_id": pa.array(np.asarray(c[11], dtype=np.int32)),
-                    "locator": pa.array(c[12], pa.string()),
-                    "seq": pa.array(np.asarray(c[0], dtype=np.int64)),
-                }
-            )
-        )
-        del part, c
-    all_edges = pa.concat_tables(chunks) if chunks else _empty_edges()
-    del chunks
+    all_edges = pa.table(
+        {
+            "src": pa.array(ends[: len(raw)].astype(np.int32)),
+            "dst": pa.array(ends[len(raw) :].astype(np.int32)),
+            "lo": raw.column("lo"),
+            "hi": raw.column("hi"),
+            "flags": raw.column("flags"),
+            "kind": raw.column("kind"),
+            "start": pa.array(_iso_days(raw.column("start"), NO_DATE_LO)),
+            "end": pa.array(_iso_days(raw.column("end"), NO_DATE_HI)),
+            "arrangement": raw.column("arrangement"),
+            "source": raw.column("source"),
+            "load_id": raw.column("load_id"),
+            "locator": raw.column("locator"),
+            "seq": raw.column("seq"),
+        }
+    )
+    del raw
     esrc = all_edges.column("src").to_numpy()
     edst = all_edges.column("dst").to_numpy()
     valid = (esrc >= 0) & (edst >= 0)

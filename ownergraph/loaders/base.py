@@ -20,8 +20,10 @@ from ownergraph.graph.model import RECORD_TYPES, Record
 
 __all__ = [
     "LOADERS",
+    "BulkItem",
     "Item",
     "LoaderSpec",
+    "RecordBatch",
     "detect_format",
     "from_validation_error",
     "make_record",
@@ -31,6 +33,28 @@ __all__ = [
 
 Item = tuple[Record, str | None] | InputError
 """What a loader yields: a record with its locator (``line 12``, a record id), or a rejection."""
+
+
+@dataclass(frozen=True)
+class RecordBatch:
+    """Records of one type that passed column-wise validation, ready for the store.
+
+    ``columns`` holds the normalised store columns (``ENTITY_COLUMNS`` or ``OWNERSHIP_COLUMNS`` of
+    :mod:`ownergraph.graph.store`): exactly what storing the pydantic record of each row would
+    write. ``locators`` gives each row's ``file:line``. A batch stands for its rows at its place
+    in the stream: items before it come from earlier lines, items after it from later ones.
+    """
+
+    type: str
+    columns: Any  # pyarrow.Table
+    locators: list[str]
+
+    def __len__(self) -> int:
+        return len(self.locators)
+
+
+BulkItem = Item | RecordBatch
+"""What a bulk parser yields: items, and batches of rows validated column-wise."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +68,9 @@ class LoaderSpec:
     files: Callable[[Path], list[Path]] | None = None
     """The files one load of ``path`` reads (for the load's sha256); default: the file, or every
     file under a folder."""
+    bulk: Callable[[Path], Iterator[BulkItem]] | None = None
+    """A parser with the same outcome as ``parse`` that may also yield :class:`RecordBatch`
+    items; the workspace prefers it."""
 
 
 LOADERS: dict[str, LoaderSpec] = {}
@@ -54,11 +81,12 @@ def register(
     description: str,
     sniff: Callable[[Path, bytes], bool],
     files: Callable[[Path], list[Path]] | None = None,
+    bulk: Callable[[Path], Iterator[BulkItem]] | None = None,
 ) -> Callable[[Callable[[Path], Iterator[Item]]], Callable[[Path], Iterator[Item]]]:
     """Decorator registering a parser under a ``--format`` name."""
 
     def deco(fn: Callable[[Path], Iterator[Item]]) -> Callable[[Path], Iterator[Item]]:
-        LOADERS[name] = LoaderSpec(name, description, sniff, fn, files)
+        LOADERS[name] = LoaderSpec(name, description, sniff, fn, files, bulk)
         return fn
 
     return deco

@@ -11,18 +11,23 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import orjson
+import pyarrow as pa
 
 from ownergraph.errors import FormatError, InputError
 from ownergraph.graph.model import RECORD_TYPES
-from ownergraph.loaders.base import Item, make_record, register
+from ownergraph.loaders import columnar
+from ownergraph.loaders.base import BulkItem, Item, RecordBatch, make_record, register
 
-__all__ = ["BUNDLE_FILES", "parse_bundle"]
+__all__ = ["BUNDLE_FILES", "parse_bundle", "parse_bundle_bulk"]
 
 BUNDLE_FILES: dict[str, str] = {
     "entities.csv": "entity",
@@ -44,7 +49,7 @@ _REQUIRED = {
     "sameas": ("id_a", "id_b"),
     "claim": ("subject_id", "relation", "name"),
 }
-_MAX_FIELD = 10 * 1024 * 1024
+_MAX_FIELD = columnar.MAX_FIELD
 
 csv.field_size_limit(_MAX_FIELD)
 
@@ -96,68 +101,190 @@ def _columns(type_: str) -> set[str]:
     return fields
 
 
-def _csv_items(path: Path, type_: str) -> Iterator[Item]:
+def _check_header(path: Path, type_: str, fieldnames: Sequence[str] | None) -> None:
     file = str(path)
+    header = [h.strip() for h in (fieldnames or [])]
+    missing = [c for c in _REQUIRED[type_] if c not in header]
+    if missing:
+        raise FormatError(
+            f"missing required column(s) {', '.join(missing)}",
+            file=file,
+            line=1,
+            fix=f"the header of {path.name} needs {', '.join(_REQUIRED[type_])}",
+        )
+    if type_ == "holding" and not ({"entity_id", "isin"} & set(header)):
+        raise FormatError("holdings need an entity_id or isin column", file=file, line=1)
+    known = _columns(type_)
+    unknown = [h for h in header if h and h not in known]
+    if unknown:
+        raise FormatError(
+            f"unknown column(s) {', '.join(unknown)}",
+            file=file,
+            line=1,
+            fix=f"{path.name} takes {', '.join(sorted(known))}; rename or remove the others",
+        )
+
+
+def _validate_row(type_: str, data: dict[str, Any], path: Path, line: int) -> Item:
+    """One row (cells by stripped column name, empty cells as ``""``) through pydantic."""
+    if type_ == "entity" and "source" in data:
+        data["sources"] = data.pop("source")
+    rec = make_record(type_, data, file=str(path), line=line)
+    return rec if isinstance(rec, InputError) else (rec, f"{path.name}:{line}")
+
+
+def _duplicate(path: Path, line: int, eid: str, first: int) -> InputError:
+    return InputError(
+        f"duplicate id (first on line {first})",
+        file=str(path),
+        line=line,
+        field="id",
+        value=eid,
+        fix="give each entity one row; put other names in aliases",
+    )
+
+
+def _reader_items(
+    reader: csv.DictReader[str], path: Path, type_: str, first_line: dict[str, int], line_base: int = 0
+) -> Iterator[Item]:
+    """Rows of a CSV reader, validated one by one; ``line_base`` lines precede the reader's text."""
+    file = str(path)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except (csv.Error, UnicodeDecodeError) as e:
+            yield InputError(f"unreadable CSV row: {e}", file=file, line=reader.line_num + 1 + line_base)
+            return
+        line = reader.line_num + line_base
+        if None in row:
+            yield InputError(
+                "more cells than header columns",
+                file=file,
+                line=line,
+                fix="quote cells that contain commas",
+            )
+            continue
+        data = {k: v for k, v in _clean(row).items() if v is not None}
+        if type_ == "entity":
+            eid = (data.get("id") or "").strip()
+            if eid in first_line:
+                yield _duplicate(path, line, eid, first_line[eid])
+                continue
+            if eid:
+                first_line[eid] = line
+        yield _validate_row(type_, data, path, line)
+
+
+def _csv_items(path: Path, type_: str) -> Iterator[Item]:
     with _open_text(path) as f:
         reader = csv.DictReader(f)
-        header = [h.strip() for h in (reader.fieldnames or [])]
-        missing = [c for c in _REQUIRED[type_] if c not in header]
-        if missing:
-            raise FormatError(
-                f"missing required column(s) {', '.join(missing)}",
-                file=file,
-                line=1,
-                fix=f"the header of {path.name} needs {', '.join(_REQUIRED[type_])}",
-            )
-        if type_ == "holding" and not ({"entity_id", "isin"} & set(header)):
-            raise FormatError("holdings need an entity_id or isin column", file=file, line=1)
-        known = _columns(type_)
-        unknown = [h for h in header if h and h not in known]
-        if unknown:
-            raise FormatError(
-                f"unknown column(s) {', '.join(unknown)}",
-                file=file,
-                line=1,
-                fix=f"{path.name} takes {', '.join(sorted(known))}; rename or remove the others",
-            )
-        first_line: dict[str, int] = {}
-        line = 1
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except (csv.Error, UnicodeDecodeError) as e:
-                yield InputError(f"unreadable CSV row: {e}", file=file, line=reader.line_num + 1)
-                return
-            line = reader.line_num
-            if None in row:
-                yield InputError(
-                    "more cells than header columns",
-                    file=file,
-                    line=line,
-                    fix="quote cells that contain commas",
-                )
-                continue
-            data = {k: v for k, v in _clean(row).items() if v is not None}
-            if type_ == "entity":
-                if "source" in data:
-                    data["sources"] = data.pop("source")
-                eid = (data.get("id") or "").strip()
+        _check_header(path, type_, reader.fieldnames)
+        yield from _reader_items(reader, path, type_, {})
+
+
+# -- the bulk path -------------------------------------------------------------------------------
+
+
+def _all_utf8(path: Path) -> bool:
+    dec = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(path, "rb") as f:
+            while block := f.read(columnar.CHUNK_BYTES):
+                dec.decode(block)
+        dec.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _data_offset(path: Path) -> int | None:
+    """Byte offset just after the header line, or None if it cannot be found simply."""
+    with open(path, "rb") as f:
+        head = f.read(1 << 20)
+    start = 3 if head.startswith(codecs.BOM_UTF8) else 0
+    ends = [i for i in (head.find(b"\n", start), head.find(b"\r", start)) if i >= 0]
+    if not ends:
+        return None
+    end = min(ends)
+    if head[end : end + 2] == b"\r\n":
+        return end + 2
+    return end + 1
+
+
+def _bulk_csv_items(path: Path, type_: str) -> Iterator[BulkItem]:
+    """The rows of one bundle CSV: plain rows as column-validated batches, the others (and
+    every row of a chunk that is not plain as a whole) through :func:`_reader_items`."""
+    with _open_text(path) as f:
+        reader = csv.DictReader(f)
+        fieldnames = list(reader.fieldnames or [])
+        _check_header(path, type_, fieldnames)
+        header_lines = reader.line_num
+    names = [h.strip() for h in fieldnames]
+    named = [h for h in names if h]
+    offset = _data_offset(path) if header_lines == 1 else None
+    if (
+        type_ not in columnar.BULK_TYPES
+        or offset is None
+        or len(set(named)) != len(named)
+        or not _all_utf8(path)
+    ):
+        yield from _csv_items(path, type_)
+        return
+    positional = [f"c{i}" for i in range(len(names))]
+    keep = [(p, n) for p, n in zip(positional, names, strict=True) if n]
+    first_line: dict[str, int] = {}
+    for chunk in columnar.iter_chunks(path, offset, 2):
+        table = columnar.parse_chunk(chunk, positional)
+        if table is None:
+            with open(path, "rb") as raw:
+                raw.seek(chunk.offset)
+                text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+                rest = csv.DictReader(text, fieldnames=fieldnames)
+                yield from _reader_items(rest, path, type_, first_line, chunk.first_line - 1)
+            return
+        table = pa.table({n: table.column(p) for p, n in keep})
+        yield from _chunk_items(path, type_, table, chunk.lines, first_line)
+
+
+def _chunk_items(
+    path: Path, type_: str, table: pa.Table, lines: npt.NDArray[np.int64], first_line: dict[str, int]
+) -> Iterator[BulkItem]:
+    v = columnar.validate(type_, table)
+    n = table.num_rows
+    line_list: list[int] = lines.tolist()
+    dup = np.zeros(n, dtype=np.bool_)
+    if v.ids is not None:
+        pairs = [(i, eid) for i, eid in enumerate(v.ids) if eid is not None]
+        fresh = dict((eid, line_list[i]) for i, eid in pairs)
+        if len(fresh) == len(pairs) and first_line.keys().isdisjoint(fresh):
+            first_line.update(fresh)
+        else:
+            for i, eid in pairs:
                 if eid in first_line:
-                    yield InputError(
-                        f"duplicate id (first on line {first_line[eid]})",
-                        file=file,
-                        line=line,
-                        field="id",
-                        value=eid,
-                        fix="give each entity one row; put other names in aliases",
-                    )
-                    continue
-                if eid:
-                    first_line[eid] = line
-            rec = make_record(type_, data, file=file, line=line)
-            yield rec if isinstance(rec, InputError) else (rec, f"{path.name}:{line}")
+                    dup[i] = True
+                else:
+                    first_line[eid] = line_list[i]
+    name = path.name
+    locators = [f"{name}:{x}" for x in line_list]
+    special = np.flatnonzero(~v.ok | dup).tolist()
+    raw = table.take(pa.array(special, pa.int64())).to_pylist() if special else []
+    start = 0
+    for i, row in zip(special, raw, strict=True):
+        if i > start:
+            yield RecordBatch(type_, v.columns.slice(start, i - start), locators[start:i])
+        start = i + 1
+        line = line_list[i]
+        if dup[i]:
+            assert v.ids is not None
+            eid = v.ids[i] or ""
+            yield _duplicate(path, line, eid, first_line[eid])
+            continue
+        data = {k: ("" if val is None else val) for k, val in row.items()}
+        yield _validate_row(type_, data, path, line)
+    if start < n:
+        yield RecordBatch(type_, v.columns.slice(start, n - start), locators[start:n])
 
 
 def _jsonl_items(path: Path) -> Iterator[Item]:
@@ -200,9 +327,7 @@ def _jsonl_items(path: Path) -> Iterator[Item]:
             yield rec if isinstance(rec, InputError) else (rec, f"{path.name}:{n}")
 
 
-@register("bundle", "native bundle: a folder of CSVs or JSON lines with a type field", _sniff)
-def parse_bundle(path: Path) -> Iterator[Item]:
-    """Yield the records of a bundle folder (entities first) or JSON-lines file."""
+def _bundle_items(path: Path, csv_items: Any) -> Iterator[Any]:
     if path.is_dir():
         if not (path / "entities.csv").exists():
             raise FormatError("a bundle folder needs entities.csv", file=str(path))
@@ -212,6 +337,23 @@ def parse_bundle(path: Path) -> Iterator[Item]:
         for name, type_ in BUNDLE_FILES.items():
             p = path / name
             if p.exists():
-                yield from _csv_items(p, type_)
+                yield from csv_items(p, type_)
     else:
         yield from _jsonl_items(path)
+
+
+def parse_bundle_bulk(path: Path) -> Iterator[BulkItem]:
+    """:func:`parse_bundle` with plain CSV rows validated column-wise and yielded as
+    :class:`~ownergraph.loaders.base.RecordBatch` items: the same outcome, in the same order."""
+    yield from _bundle_items(path, _bulk_csv_items)
+
+
+@register(
+    "bundle",
+    "native bundle: a folder of CSVs or JSON lines with a type field",
+    _sniff,
+    bulk=parse_bundle_bulk,
+)
+def parse_bundle(path: Path) -> Iterator[Item]:
+    """Yield the records of a bundle folder (entities first) or JSON-lines file."""
+    yield from _bundle_items(path, _csv_items)

@@ -185,14 +185,17 @@ class Workspace:
 
         if not path.exists():
             raise FormatError("no such file or folder", file=str(path))
+        from ownergraph.loaders.compressed import compressed_parser
+
         spec = LOADERS[fmt]
-        files = spec.files(path) if spec.files else None
+        packed = compressed_parser(path, fmt)  # a .gz/.bz2/.zip file read as streams, else None
+        files = spec.files(path) if spec.files and packed is None else None
         sha = _sha256(path, files)
         prior = self.store.find_load(sha, fmt)
         if prior is not None:
             return LoadReport(path=str(path), format=fmt, sha256=sha, already_loaded=True)
         t0 = time.perf_counter()
-        parse = spec.bulk or spec.parse
+        parse = packed or spec.bulk or spec.parse
         counts = {"read": 0, "added": 0, "duplicate": 0, "rejected": 0, "merged": 0}
         rejects: list[InputError] = []
         store = self.store

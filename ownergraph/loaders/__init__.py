@@ -5,7 +5,19 @@ Importing this package registers every format in :data:`ownergraph.loaders.base.
 
 from __future__ import annotations
 
-from ownergraph.loaders import bods, bundle, csl, ftm, gleif, lists, mic, ofac, sec13f, wikidata
+from ownergraph.loaders import (
+    bods,
+    bundle,
+    compressed,
+    csl,
+    ftm,
+    gleif,
+    lists,
+    mic,
+    ofac,
+    sec13f,
+    wikidata,
+)
 from ownergraph.loaders.base import LOADERS, Item, LoaderSpec, detect_format
 
 __all__ = [
@@ -14,6 +26,7 @@ __all__ = [
     "LoaderSpec",
     "bods",
     "bundle",
+    "compressed",
     "csl",
     "detect_format",
     "ftm",

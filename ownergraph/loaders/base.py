@@ -112,6 +112,11 @@ def detect_format(path: Path) -> str:
         raise FormatError("no such file or folder", file=str(path), fix="check the path")
     _ensure_registered()
     head = read_head(path)
+    if path.is_file():
+        from ownergraph.loaders.compressed import compression_of, detect_inner_format
+
+        if compression_of(head):  # sniff the decompressed content, member by member
+            return detect_inner_format(path)
     for spec in LOADERS.values():
         try:
             if spec.sniff(path, head):

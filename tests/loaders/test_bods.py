@@ -467,6 +467,6 @@ def test_compressed_bods_is_one_load_across_members(tmp_path: Path) -> None:
         subject = view.index("bods:12618949488003013987")
         assert {view.edge(int(e)).owner_id for e in view.in_of(subject)} == {"bods:person-v2"}
         (dk,) = ws.load([gz])  # a .json.gz: JSON lines through the stream reader
-        assert (dk.format, dk.read, dk.rejected) == ("compressed", len(load(DK1)), 0)
+        assert (dk.format, dk.read, dk.rejected) == ("bods", len(load(DK1)), 0)
     finally:
         ws.close()

@@ -59,7 +59,7 @@ def test_gzip_streams_to_the_same_records(tmp_path: Path) -> None:
     with opener() as f:
         assert f.read() == PERSON.read_bytes()
     assert detect_inner_format(packed) == "wikidata"
-    assert detect_format(packed) in ("wikidata", "compressed")  # "wikidata" once base.py sniffs inside
+    assert detect_format(packed) == "wikidata"  # base.py sniffs inside the archive
     plain = records(list(parse_wikidata(PERSON)))
     assert records(list(parse_compressed(packed))) == plain
     assert records(list(parse_wikidata(packed))) == plain

@@ -8,6 +8,7 @@ file, line or record, field and value. A file that is malformed as a whole raise
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ __all__ = [
     "LoaderSpec",
     "RecordBatch",
     "detect_format",
+    "dict_rows",
     "from_validation_error",
     "make_record",
     "read_head",
@@ -175,3 +177,25 @@ def make_record(type_: str, data: dict[str, Any], *, file: str, line: int | str)
     except InputError as e:
         return e.located(file=file, line=line)
     return rec
+
+
+def dict_rows(
+    reader: csv.DictReader[str], file: str
+) -> Iterator[tuple[int, dict[str, str]] | InputError]:
+    """The rows of a CSV with a header as ``(line, {column: stripped value})``; a row that the csv
+    module cannot read or that has more cells than the header becomes a located rejection."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            yield InputError(f"unreadable CSV row: {e}", file=file, line=reader.line_num)
+            continue
+        line = reader.line_num
+        if None in row:
+            yield InputError(
+                "more cells than header columns", file=file, line=line, fix="quote cells that contain commas"
+            )
+            continue
+        yield line, {(k or "").strip(): (v or "").strip() for k, v in row.items()}

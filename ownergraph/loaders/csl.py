@@ -57,7 +57,7 @@ import orjson
 
 from ownergraph.errors import FormatError, InputError
 from ownergraph.graph.model import normalize_identifier
-from ownergraph.loaders.base import Item, make_record, register
+from ownergraph.loaders.base import Item, dict_rows, make_record, register
 from ownergraph.loaders.lists import slug
 from ownergraph.loaders.ofac import country_code
 
@@ -220,20 +220,11 @@ def _csv_rows(path: Path) -> Iterator[_Row | InputError]:
         raise FormatError(f"not a CSL CSV: missing column(s) {', '.join(missing)}", file=file, line=1,
                           fix="expected the trade.gov consolidated.csv header")
     current = "_id" in header
-    while True:
-        try:
-            raw = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as e:
-            yield InputError(f"unreadable CSV row: {e}", file=file, line=reader.line_num)
+    for item in dict_rows(reader, file):
+        if isinstance(item, InputError):
+            yield item
             continue
-        line = reader.line_num
-        if None in raw:
-            yield InputError("more cells than header columns", file=file, line=line,
-                             fix="quote cells that contain commas")
-            continue
-        values = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+        line, values = item
         addresses = [(a, _address_country(a)) for a in split_multi(values.get("addresses"))]
         yield _Row(
             line=line, rid=values.get("_id") or None, values=values,

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ownergraph.errors import FormatError, InputError
-from ownergraph.loaders.base import Item, make_record, register
+from ownergraph.loaders.base import Item, dict_rows, make_record, register
 
 __all__ = ["DOD_HEADER", "DOD_LIST", "MIEU_HEADER", "MIEU_LIST", "MIEU_REGIME", "parse_dod1260h",
            "parse_mieu", "slug"]
@@ -86,20 +86,7 @@ def _rows(path: Path, header: tuple[str, ...]) -> Iterator[tuple[int, dict[str, 
     if missing:
         raise FormatError(f"missing column(s) {', '.join(missing)}", file=file, line=1,
                           fix="the header must be " + ",".join(header))
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as e:
-            yield InputError(f"unreadable CSV row: {e}", file=file, line=reader.line_num)
-            continue
-        line = reader.line_num
-        if None in row:
-            yield InputError("more cells than header columns", file=file, line=line,
-                             fix="quote cells that contain commas")
-            continue
-        yield line, {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+    yield from dict_rows(reader, file)
 
 
 def _emit(records: list[tuple[str, dict[str, Any]]], file: str, line: int, locator: str) -> Iterator[Item]:

@@ -32,7 +32,16 @@ import pyarrow.ipc as ipc
 from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS, STRONG_SCHEMES
 from ownergraph.graph.store import Store
 
-__all__ = ["NO_DATE_HI", "NO_DATE_LO", "TABLES", "build_cache", "days", "is_placeholder_name", "read_cache"]
+__all__ = [
+    "EPOCH",
+    "NO_DATE_HI",
+    "NO_DATE_LO",
+    "TABLES",
+    "build_cache",
+    "days",
+    "is_placeholder_name",
+    "read_cache",
+]
 
 NO_DATE_LO = np.int32(-(2**31))
 """An open start (no date): before every date."""
@@ -49,12 +58,13 @@ TABLES = (
     "claims",
     "venues",
 )
-_EPOCH = dt.date(1970, 1, 1)
+EPOCH = dt.date(1970, 1, 1)
+"""Day 0 of the cache's int32 dates."""
 
 
 def days(d: dt.date) -> int:
     """Days since 1970-01-01, the date unit of the cache."""
-    return (d - _EPOCH).days
+    return (d - EPOCH).days
 
 
 def _dates(values: Iterable[str | None], missing: np.int32) -> npt.NDArray[np.int32]:

@@ -31,6 +31,7 @@ from ownergraph.graph.neo4j_store import (
     _iso_dates,
     _share_columns,
     _source,
+    designation_columns,
     property_graph,
 )
 
@@ -282,15 +283,7 @@ def iter_json_records(
         {
             "entity_id": [entity_id(i) for i in _col(d, "node")],
             "regime": [REGIME_IDS[r] for r in _col(d, "regime")],
-            "list": _col(d, "list"),
-            "program": _col(d, "program"),
-            "listed": _iso_dates(d.column("listed").to_numpy()),
-            "effective": _iso_dates(d.column("effective").to_numpy()),
-            "removed": _iso_dates(d.column("removed").to_numpy()),
-            "reference": _col(d, "reference"),
-            "source": _col(d, "source"),
-            "file": _files(_col(d, "load_id"), paths),
-            "locator": _col(d, "locator"),
+            **designation_columns(d, paths),
         },
     )
     li = tables["listings"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
@@ -64,7 +64,6 @@ REGIME_IDS: tuple[str, ...] = (
 STRONG_SCHEMES: tuple[str, ...] = ("lei", "registration", "isin", "ofac", "opensanctions", "wikidata")
 """Identifier schemes that merge entities from different sources (SPEC §4). ``cik`` and
 ``cusip`` are kept as identifiers but do not merge on their own."""
-KNOWN_SCHEMES: tuple[str, ...] = (*STRONG_SCHEMES, "cik", "cusip")
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
@@ -451,7 +450,3 @@ RECORD_TYPES: dict[str, type[_Record]] = {
     "sameas": SameAs,
 }
 
-
-def records_of(kind: type[_Record], items: Iterable[Record]) -> list[Any]:
-    """Filter a record stream by type (a small helper for tests and notebooks)."""
-    return [r for r in items if isinstance(r, kind)]

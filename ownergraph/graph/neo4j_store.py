@@ -38,7 +38,7 @@ from pydantic import BaseModel, ConfigDict
 from ownergraph.errors import EngineError
 from ownergraph.graph.cache import NO_DATE_HI, NO_DATE_LO
 from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS
-from ownergraph.graph.shares import format_ppm
+from ownergraph.graph.shares import share_text
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -203,13 +203,20 @@ def _files(load_ids: list[Any], paths: Mapping[int, str]) -> list[str | None]:
     return [paths.get(int(i)) if i is not None else None for i in load_ids]
 
 
-def _share_text(lo: int, hi: int, flags: int) -> str:
-    """The canonical interval string of a cache share (as :class:`Share` prints it)."""
-    if flags & 4:
-        return "unknown"
-    if lo == hi and not flags & 3:
-        return format_ppm(lo)
-    return f"{'(' if flags & 1 else '['}{format_ppm(lo)},{format_ppm(hi)}{')' if flags & 2 else ']'}"
+def designation_columns(des: pa.Table, paths: Mapping[int, str]) -> dict[str, list[Any]]:
+    """The cache's designation table as record columns (list, programme, ISO dates, source, file,
+    locator) — what push and the exports write for each designation."""
+    return {
+        "list": _col(des, "list"),
+        "program": _col(des, "program"),
+        "listed": _iso_dates(des.column("listed").to_numpy()),
+        "effective": _iso_dates(des.column("effective").to_numpy()),
+        "removed": _iso_dates(des.column("removed").to_numpy()),
+        "reference": _col(des, "reference"),
+        "source": _col(des, "source"),
+        "file": _files(_col(des, "load_id"), paths),
+        "locator": _col(des, "locator"),
+    }
 
 
 def _share_columns(lo: list[int], hi: list[int], flags: list[int]) -> dict[str, list[Any]]:
@@ -217,7 +224,7 @@ def _share_columns(lo: list[int], hi: list[int], flags: list[int]) -> dict[str, 
     (exact parts per million); all but ``share`` are None when the share is unknown."""
     unknown = [bool(f & 4) for f in flags]
     return {
-        "share": [_share_text(a, b, f) for a, b, f in zip(lo, hi, flags, strict=True)],
+        "share": [share_text(a, b, f) for a, b, f in zip(lo, hi, flags, strict=True)],
         "share_min": [None if u else a / 10_000 for a, u in zip(lo, unknown, strict=True)],
         "share_max": [None if u else b / 10_000 for b, u in zip(hi, unknown, strict=True)],
         "ppm_lo": [None if u else a for a, u in zip(lo, unknown, strict=True)],
@@ -385,18 +392,7 @@ def property_graph(ws_or_tables: Any, *, load_paths: Mapping[int, str] | None = 
 
     # -- designations -> regimes ----------------------------------------------------------------------
     if des.num_rows:
-        d_cols: dict[str, list[Any]] = {
-            "regime": des_regime,
-            "list": _col(des, "list"),
-            "program": _col(des, "program"),
-            "listed": _iso_dates(des.column("listed").to_numpy()),
-            "effective": _iso_dates(des.column("effective").to_numpy()),
-            "removed": _iso_dates(des.column("removed").to_numpy()),
-            "reference": _col(des, "reference"),
-            "source": _col(des, "source"),
-            "file": _files(_col(des, "load_id"), paths),
-            "locator": _col(des, "locator"),
-        }
+        d_cols: dict[str, list[Any]] = {"regime": des_regime, **designation_columns(des, paths)}
         add_rels(
             "designated",
             "DESIGNATED",

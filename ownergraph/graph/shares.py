@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from ownergraph.errors import ShareError
 
-__all__ = ["PPM", "Share", "format_ppm", "parse_share", "pct_to_ppm"]
+__all__ = ["PPM", "Share", "format_ppm", "parse_share", "pct_to_ppm", "share_text"]
 
 PPM = 1_000_000
 """100% in parts per million."""
@@ -120,17 +120,7 @@ class Share(BaseModel):
         return None if not self.known else self.hi / 10_000
 
     def _text(self) -> str:
-        if not self.known:
-            return "unknown"
-        if self.lo == self.hi and not (self.lo_open or self.hi_open):
-            return format_ppm(self.lo)
-        return (
-            ("(" if self.lo_open else "[")
-            + format_ppm(self.lo)
-            + ","
-            + format_ppm(self.hi)
-            + (")" if self.hi_open else "]")
-        )
+        return share_text(self.lo, self.hi, self.to_flags())
 
     def __str__(self) -> str:
         return self._text()
@@ -144,6 +134,20 @@ class Share(BaseModel):
         if flags & 4:
             return cls.unknown()
         return cls(lo=lo, hi=hi, lo_open=bool(flags & 1), hi_open=bool(flags & 2))
+
+
+def share_text(lo: int, hi: int, flags: int) -> str:
+    """The canonical interval string of a share in columnar form (ppm bounds and
+    :meth:`Share.to_flags` bits): ``50``, ``(25,50]``, ``unknown``.
+
+    >>> share_text(250000, 500000, 1), share_text(500000, 500000, 0), share_text(0, 1000000, 4)
+    ('(25,50]', '50', 'unknown')
+    """
+    if flags & 4:
+        return "unknown"
+    if lo == hi and not flags & 3:
+        return format_ppm(lo)
+    return f"{'(' if flags & 1 else '['}{format_ppm(lo)},{format_ppm(hi)}{')' if flags & 2 else ']'}"
 
 
 def parse_share(value: Any) -> Share:

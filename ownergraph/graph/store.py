@@ -28,15 +28,9 @@ import pyarrow.compute as pc
 from ownergraph.errors import WorkspaceError
 from ownergraph.graph.model import (
     STRONG_SCHEMES,
-    Claim,
-    Designation,
     Entity,
-    Holding,
-    Listing,
     Ownership,
     Record,
-    SameAs,
-    Venue,
 )
 
 __all__ = [
@@ -628,5 +622,3 @@ class Store:
             out[str(t)] = int(n)
         return out
 
-
-_TYPES = (Entity, Ownership, Venue, Listing, Designation, Claim, Holding, SameAs)

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ownergraph.errors import NotFoundError
-from ownergraph.graph.cache import NO_DATE_HI, NO_DATE_LO, days
+from ownergraph.graph.cache import EPOCH, NO_DATE_HI, NO_DATE_LO, days
 from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS
 from ownergraph.graph.shares import Share
 
@@ -33,14 +33,13 @@ if TYPE_CHECKING:
 __all__ = ["EdgeInfo", "GraphView", "date_of"]
 
 IntArray = npt.NDArray[np.int32]
-_EPOCH = dt.date(1970, 1, 1)
 
 
 def date_of(d: int) -> dt.date | None:
     """The date of a cache day number, ``None`` for the open sentinels."""
     if d in (int(NO_DATE_LO), int(NO_DATE_HI)):
         return None
-    return _EPOCH + dt.timedelta(days=int(d))
+    return EPOCH + dt.timedelta(days=int(d))
 
 
 @dataclass(frozen=True)

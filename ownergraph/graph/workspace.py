@@ -166,7 +166,11 @@ class Workspace:
                 fmt = format or detect_format(path)
                 if fmt not in LOADERS:
                     raise FormatError(
-                        "unknown format", value=fmt, fix="use one of " + ", ".join(sorted(LOADERS))
+                        "unknown format",
+                        file=str(path),
+                        field="--format",
+                        value=fmt,
+                        fix="use one of " + ", ".join(sorted(LOADERS)),
                     )
                 if on_detect:
                     on_detect(path, fmt)

@@ -10,7 +10,6 @@ from pydantic import ValidationError
 
 from ownergraph.errors import DateError, InputError
 from ownergraph.graph.model import (
-    KNOWN_SCHEMES,
     REGIME_IDS,
     STRONG_SCHEMES,
     Designation,
@@ -166,7 +165,6 @@ def test_strong_keys_leave_out_cik_and_cusip() -> None:
     assert e.strong_keys() == ["a", f"lei:{LEI}", "ofac:33114"]
     assert "cik" not in STRONG_SCHEMES and "cusip" not in STRONG_SCHEMES
     assert set(STRONG_SCHEMES) == {"lei", "registration", "isin", "ofac", "opensanctions", "wikidata"}
-    assert set(KNOWN_SCHEMES) >= {"cik", "cusip"}
 
 
 @pytest.mark.parametrize(

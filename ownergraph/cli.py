@@ -899,7 +899,7 @@ def neo4j_cypher(
     required=True,
     type=click.Choice(("ftm", "graphml", "json", "neo4j-csv")),
     help="neo4j-csv: neo4j-admin import files (a folder); graphml: the graph as of --as-of; json: every"
-    " record as JSON lines.",
+    " record as JSON lines; ftm: FollowTheMoney entities as JSON lines (every record, with its dates).",
 )
 @click.option(
     "-o",
@@ -911,13 +911,14 @@ def neo4j_cypher(
 )
 @click.pass_context
 def export_command(ctx: click.Context, to: str, out: Path | None) -> None:
-    """Write the graph for other tools: Neo4j bulk import, GraphML or JSON lines.
+    """Write the graph for other tools: Neo4j bulk import, GraphML, JSON lines or FtM entities.
 
     \b
     Example:
       ownergraph export --to neo4j-csv -o neo4j-import/
       ownergraph --as-of 2022-01-07 export --to graphml -o graph.graphml
       ownergraph export --to json > records.jsonl
+      ownergraph export --to ftm -o entities.ftm.json
     """
     import shlex
     import sys
@@ -943,6 +944,19 @@ def export_command(ctx: click.Context, to: str, out: Path | None) -> None:
             + f"  (also in {out / 'import.sh'}); then run {out / 'schema.cypher'} once",
             err=True,
         )
+        return
+    if to == "ftm":
+        from ownergraph.graph.export_ftm import export_ftm
+
+        if out is None:
+            res = export_ftm(ws, sys.stdout)
+        else:
+            with open(out, "w", encoding="utf-8") as fh:
+                res = export_ftm(ws, fh)
+        lines = ", ".join(f"{n:,} {schema}" for schema, n in sorted(res.lines.items()))
+        click.echo(f"wrote {res.total:,} FtM entities to {out or 'stdout'}: {lines}", err=True)
+        for why, n in sorted(res.skipped.items()):
+            click.echo(f"  not written: {n:,} {why}", err=True)
         return
     if to == "json":
         if out is None:

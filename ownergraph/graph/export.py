@@ -5,8 +5,8 @@
 ``neo4j-admin database import full`` files: one ID space per node label (``Entity``, ``Venue``,
 ``Regime``), typed headers, a ``:LABEL`` column on every node file and a ``:TYPE`` column on
 every relationship file. ``graphml`` is the networkx graph of a view (as of a date), and
-``json`` is every record of the columnar cache as one JSON object per line. FtM comes later:
-:data:`EXPORTERS` maps each format to its writer, and a format without one is refused.
+``json`` is every record of the columnar cache as one JSON object per line. ``ftm`` is FollowTheMoney JSON
+lines (:mod:`ownergraph.graph.export_ftm`). :data:`EXPORTERS` maps each format to its writer.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from ownergraph.errors import OwnergraphError
+from ownergraph.graph.export_ftm import export_ftm
 from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS
 from ownergraph.graph.neo4j_store import (
     SCHEMA_STATEMENTS,
@@ -394,5 +395,6 @@ EXPORTERS: Final[dict[str, Exporter]] = {
     "neo4j-csv": export_neo4j_csv,
     "json": export_json,
     "graphml": export_graphml,
+    "ftm": export_ftm,
 }
-"""Writer of each implemented format (``ftm`` is not implemented yet)."""
+"""Writer of each format."""

@@ -72,10 +72,12 @@ from ownergraph.errors import DateError, FormatError, InputError, ShareError
 from ownergraph.graph.model import normalize_identifier, parse_date
 from ownergraph.graph.shares import Share, parse_share
 from ownergraph.loaders.base import Item, make_record, register
+from ownergraph.loaders.bods import interest_kind
 
 __all__ = [
     "DATASET_LISTS",
     "ENTITY_SCHEMATA",
+    "INFO_PROGRAM_ID",
     "NAMED_ONLY_DATASETS",
     "ftm_regime",
     "parse_ftm",
@@ -124,6 +126,11 @@ table reads as the EU asset-freeze list (``eu``); a travel ban does not freeze a
 nothing it names seeds the EU ownership rule. (A row "travel ban → info" in
 :data:`ownergraph.queries.regimes.LIST_TO_REGIME` would make this table unnecessary.)"""
 
+INFO_PROGRAM_ID = "OWNERGRAPH-INFO"
+"""A ``programId`` that makes a Sanction ``info`` whatever its other signals say: the FtM export
+writes it on a designation of a named-only list whose name would otherwise read as a regime's
+list (``eu_travel_bans (Council of the European Union)``)."""
+
 _NAME_PROPS = ("alias", "weakAlias", "previousName")
 _NOTE_IDS = (
     ("innCode", "INN"), ("kppCode", "KPP"), ("taxNumber", "Tax number"), ("vatCode", "VAT"),
@@ -133,6 +140,11 @@ _NOTE_IDS = (
 )
 _NOTE_TEXT = (("legalForm", "Legal form"), ("status", "Status"), ("topics", "Topics"))
 _CMIC_REGIME = "ofac-ns-cmic"
+_TYPE_KINDS = {"accounting-consolidation": "consolidation"}
+"""``ownershipType`` values (besides the BODS interest types, :func:`~ownergraph.loaders.bods.interest_kind`)
+that set an edge's kind; the FtM export writes them."""
+_MIC_KEYWORD = re.compile(r"^MIC:([A-Za-z0-9]{4})$")
+"""A ``keywords`` value naming a listing venue: FtM's Security has no venue property."""
 
 
 # -- values --------------------------------------------------------------------------------------
@@ -178,6 +190,7 @@ def _dates(values: list[str], field: str, errors: list[InputError], *, end: bool
     return out
 
 
+_BRACKET = re.compile(r"^[\[(]\s*[0-9.]+\s*,\s*[0-9.]+\s*[\])]$")
 _RANGE_WORDS = (
     (re.compile(r"^between\s+(.+?)\s+and\s+(.+)$"), r"\1-\2"),
     (re.compile(r"^(?:more than|over|above|greater than)\s+(.+)$"), r">\1"),
@@ -190,6 +203,8 @@ _RANGE_WORDS = (
 
 def _one_percentage(text: str) -> Share:
     t = " ".join(text.strip().lower().replace("percent", "%").split())
+    if _BRACKET.match(t):  # the interval syntax of SPEC §4, as the FtM export writes open bounds
+        return parse_share(t)
     t = t.replace("%", "").replace("–", "-").replace("—", "-").replace("≥", ">=").replace("≤", "<=")
     t = re.sub(r"(?<=\d),(?=\d)", ".", t)  # decimal comma: 25,5
     for pattern, repl in _RANGE_WORDS:
@@ -297,6 +312,8 @@ def ftm_regime(props: dict[str, Any], datasets: Iterable[str]) -> tuple[str, str
     for d in datasets:
         if d in NAMED_ONLY_DATASETS:
             return "info", NAMED_ONLY_DATASETS[d]
+    if INFO_PROGRAM_ID in _vals(props, "programId"):
+        return "info", None
     programs = _vals(props, "program")
     prog_text = "; ".join(programs)
     signals: list[tuple[str, str]] = [(p, prog_text) for p in _vals(props, "programId")]
@@ -440,6 +457,12 @@ def _edge(obj: dict[str, Any], ctx: _Ctx, line: int) -> Iterator[Item]:
         if vals:
             details.append(f"{prop} {', '.join(vals)}")
     share: Share = Share.unknown()
+    kind = "shares" if schema == "Ownership" else "control"
+    allowed = ("shares", "votes", "consolidation") if schema == "Ownership" else ("board", "control")
+    for v in _vals(props, "ownershipType" if schema == "Ownership" else "role"):
+        k = _TYPE_KINDS.get(v.lower()) or interest_kind(v)
+        if k is not None and k in allowed:
+            kind = k
     if schema == "Ownership":
         try:
             share = parse_percentage(_vals(props, "percentage"))
@@ -450,7 +473,8 @@ def _edge(obj: dict[str, Any], ctx: _Ctx, line: int) -> Iterator[Item]:
     yield from _located(errors, ctx, line, eid)
     data: dict[str, Any] = {
         "owner_id": a, "owned_id": b, "share": share,
-        "kind": "shares" if schema == "Ownership" else "control", "start": start, "end": end,
+        "kind": kind, "start": start, "end": end,
+        "arrangement": "; ".join(_vals(props, "legalBasis")) or None,
         "source": f"{_source(datasets)}: {'; '.join(details)}",
     }
     if schema == "Ownership":
@@ -532,8 +556,10 @@ def _security(obj: dict[str, Any], ctx: _Ctx, line: int) -> Iterator[Item]:
         except InputError as e:
             errors.append(InputError(e.reason, field="isin", value=v, fix="left out"))
     mics = [m.upper() for m in _vals(props, "mic")]
+    mics += [m.group(1).upper() for k in _vals(props, "keywords") if (m := _MIC_KEYWORD.match(k))]
     tickers = _vals(props, "ticker")
     maturity = _dates(_vals(props, "maturityDate"), "maturityDate", errors, end=True)
+    issued = _dates(_vals(props, "issueDate"), "issueDate", errors)
     yield from _located(errors, ctx, line, eid)
     if not isins and not mics:
         yield InputError("a Security without a valid ISIN or a MIC cannot be a listing", file=ctx.file,
@@ -544,7 +570,8 @@ def _security(obj: dict[str, Any], ctx: _Ctx, line: int) -> Iterator[Item]:
     for isin in targets:
         rec = make_record("listing", {
             "entity_id": issuer, "isin": isin, "mic": mics[0] if mics else None,
-            "ticker": tickers[0] if tickers else None, "delisted": max(maturity, default=None),
+            "ticker": tickers[0] if tickers else None, "listed": min(issued, default=None),
+            "delisted": max(maturity, default=None),
             "source": f"{_source(datasets)}: Security {eid}",
         }, file=ctx.file, line=line)
         yield rec if isinstance(rec, InputError) else (rec, f"{ctx.name}:{line}")

@@ -142,7 +142,7 @@ def test_graphml_round_trips_through_networkx(tricky_ws: Workspace, tmp_path: Pa
 
 
 def test_exporters_registry() -> None:
-    assert set(EXPORTERS) == {"graphml", "json", "neo4j-csv"}  # ftm: not yet
+    assert set(EXPORTERS) == {"ftm", "graphml", "json", "neo4j-csv"}
 
 
 @pytest.mark.neo4j
@@ -219,6 +219,3 @@ def test_cli_export(tmp_path: Path, sensetime_dir: Path) -> None:
     assert (tmp_path / "csv" / "entities.csv").exists()
     r = _run(tmp_path, "export", "--to", "neo4j-csv")
     assert r.exit_code == 2 and "-o DIR" in r.stderr
-    r = _run(tmp_path, "export", "--to", "ftm")
-    assert r.exit_code == 1 and r.stderr.startswith("error: export --to ftm is not available yet")
-    assert len(r.stderr.splitlines()) == 1

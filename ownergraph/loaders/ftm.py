@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -87,9 +88,11 @@ __all__ = [
 ]
 
 
+@functools.lru_cache(maxsize=4096)
 def _regime_for_list(list_name: str | None, program: str | None = None) -> str:
     """:func:`ownergraph.queries.regimes.regime_for_list`, imported on first use (importing the
-    queries package is slow, and detecting a format needs none of it)."""
+    queries package is slow, and detecting a format needs none of it). Cached: a file repeats a
+    few dozen list and programme names over and over, and matching them was a third of the parse."""
     from ownergraph.queries.regimes import regime_for_list
 
     return regime_for_list(list_name, program)
@@ -155,6 +158,8 @@ def _vals(props: dict[str, Any], name: str) -> list[str]:
     raw = props.get(name)
     if raw is None:
         return []
+    if type(raw) is list and all(type(v) is str for v in raw):  # the usual shape, a fast path
+        return list(dict.fromkeys(s for s in (v.strip() for v in raw) if s))
     items = raw if isinstance(raw, list) else [raw]
     out: list[str] = []
     for v in items:

@@ -143,6 +143,7 @@ _NOTE_IDS = (
 )
 _NOTE_TEXT = (("legalForm", "Legal form"), ("status", "Status"), ("topics", "Topics"))
 _CMIC_REGIME = "ofac-ns-cmic"
+_UNKNOWN = Share.unknown()
 _TYPE_KINDS = {"accounting-consolidation": "consolidation"}
 """``ownershipType`` values (besides the BODS interest types, :func:`~ownergraph.loaders.bods.interest_kind`)
 that set an edge's kind; the FtM export writes them."""
@@ -250,10 +251,17 @@ def parse_percentage(values: Iterable[str]) -> Share:
     >>> str(parse_percentage(["between 25% and 50%"])), str(parse_percentage(["48", "51"]))
     ('[25,50]', '[48,51]')
     """
-    shares = [_one_percentage(v) for v in values if str(v).strip()]
+    return _percentage(tuple(str(v) for v in values))
+
+
+@functools.lru_cache(maxsize=4096)
+def _percentage(values: tuple[str, ...]) -> Share:
+    """:func:`parse_percentage`, cached: a file repeats a few hundred percentages (shares are
+    immutable, so one object can serve every edge); errors are not cached and raise again."""
+    shares = [_one_percentage(v) for v in values if v.strip()]
     known = [s for s in shares if s.known]
     if not known:
-        return Share.unknown()
+        return _UNKNOWN
     if all(s == known[0] for s in known):
         return known[0]
     return Share(lo=min(s.lo for s in known), hi=max(s.hi for s in known))
@@ -478,7 +486,7 @@ def _edge(obj: dict[str, Any], ctx: _Ctx, line: int) -> Iterator[Item]:
         vals = _vals(props, prop)
         if vals:
             details.append(f"{prop} {', '.join(vals)}")
-    share: Share = Share.unknown()
+    share: Share = _UNKNOWN
     kind = "shares" if schema == "Ownership" else "control"
     allowed = ("shares", "votes", "consolidation") if schema == "Ownership" else ("board", "control")
     for v in _vals(props, "ownershipType" if schema == "Ownership" else "role"):

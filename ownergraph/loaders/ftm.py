@@ -35,7 +35,11 @@ are successive versions, so the loader chains them: sorted by end date, each rec
 earlier than the previous one ended (the stated start is kept in the record's ``source``). An
 ended record therefore ends, and the view never sees two versions of one stake at once.
 ``ownershipType`` and ``role`` are kept in ``source``. ``Directorship`` becomes a ``control`` edge
-director → organization with an unknown share.
+director → organization with an unknown share. What ``export --to ftm`` writes comes back: an
+``ownershipType`` that is a BODS interest type or ``accounting-consolidation`` sets the kind
+(``votes``, ``consolidation``; ``shares`` otherwise), a Directorship ``role``
+``appointment-of-board`` makes a ``board`` edge, ``legalBasis`` is the arrangement, and a
+``percentage`` in the interval syntax (``(25,50]``) keeps its open bounds.
 
 ``Sanction`` becomes a :class:`Designation` of its ``entity``. The regime comes from
 :func:`ownergraph.queries.regimes.regime_for_list` — the one list → regime table — asked in this
@@ -43,14 +47,16 @@ order, the first answer other than ``info`` winning: each ``programId`` (``US-NS
 ``US-BIS-EL``, ``EU-UKR``, ``GB-RUS``, ...), the dataset when it names the list
 (:data:`DATASET_LISTS`: ``us_ofac_sdn`` is the SDN list, whatever the programme), each
 ``program``, each ``authority`` — except for datasets that are not sanctions lists with an
-ownership rule (:data:`NAMED_ONLY_DATASETS`: the EU travel bans), which are ``info``. ``list`` is
+ownership rule (:data:`NAMED_ONLY_DATASETS`: the EU travel bans) and Sanctions with the
+``programId`` :data:`INFO_PROGRAM_ID`, which are ``info``. ``list`` is
 the dataset with the authority in brackets; ``listed`` the earliest ``listingDate``, else the
 earliest ``startDate``; for NS-CMIC rows with both, ``effective`` is the earliest ``startDate``
 after listing (OFAC's "Effective Date (CMIC)"); ``removed`` is the latest ``endDate``.
 
 ``Security`` becomes a :class:`Listing` of its ``issuer`` (ISIN, ticker; the MIC only when a
-``mic`` value is given, which FtM does not define; ``delisted`` from ``maturityDate``); a Security
-without a valid ISIN or MIC is a counted reject. Other schemata (Address, Family, Passport,
+``mic`` value or a ``keywords`` value ``MIC:<mic>`` is given — FtM defines no venue; ``listed``
+from ``issueDate``, ``delisted`` from ``maturityDate``); a Security without a valid ISIN or MIC is
+a counted reject. Other schemata (Address, Family, Passport,
 Associate, ...) are not part of the model and are skipped without a count.
 
 This module stops at parsing: it writes nothing, matches no names and computes no status.

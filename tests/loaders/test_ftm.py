@@ -330,3 +330,38 @@ def test_docs_sources_tables(zala: list[Record]) -> None:
         assert ftm_regime(props, [dataset])[0] == regime.strip("`"), (dataset, value)
         if "*(real)*" in why and dataset != "us_ofac_sdn":
             assert dataset in real, dataset
+
+
+# -- what the FtM export writes comes back ------------------------------------------------------------
+
+
+def test_export_markers_are_read_back(tmp_path: Path) -> None:
+    lines = [
+        ent("a", name=["A"]), ent("b", name=["B"]), ent("p", "Person", name=["P"]),
+        {"id": "o1", "schema": "Ownership", "properties": {"owner": ["a"], "asset": ["b"],
+         "percentage": ["(25,50]"], "ownershipType": ["voting-rights"], "legalBasis": ["VIE"]}},
+        {"id": "o2", "schema": "Ownership", "properties": {"owner": ["a"], "asset": ["b"],
+         "ownershipType": ["accounting-consolidation"]}},
+        {"id": "o3", "schema": "Ownership", "properties": {"owner": ["a"], "asset": ["b"],
+         "ownershipType": ["Trustee"], "percentage": ["25,5"]}},
+        {"id": "d1", "schema": "Directorship", "properties": {"director": ["p"], "organization": ["b"],
+         "role": ["appointment-of-board"]}},
+        {"id": "d2", "schema": "Directorship", "properties": {"director": ["p"], "organization": ["b"],
+         "role": ["voting-rights"]}},
+        {"id": "s1", "schema": "Security", "properties": {"issuer": ["b"], "ticker": ["BETA"],
+         "keywords": ["MIC:xnys"], "issueDate": ["2010-05"]}},
+        {"id": "x1", "schema": "Sanction", "properties": {"entity": ["a"], "authority": ["European Union"],
+         "programId": ["OWNERGRAPH-INFO"]}},
+    ]
+    recs, errs = split(list(parse_ftm(write_lines(tmp_path / "m.json", lines))))
+    assert errs == []
+    own = {r.source.split(": ")[1].split(";")[0]: r for r in recs if isinstance(r, Ownership)}
+    assert (own["Ownership o1"].kind, str(own["Ownership o1"].share), own["Ownership o1"].arrangement) == (
+        "votes", "(25,50]", "VIE")
+    assert own["Ownership o2"].kind == "consolidation"
+    assert (own["Ownership o3"].kind, str(own["Ownership o3"].share)) == ("shares", "25.5")  # not ours
+    assert own["Directorship d1"].kind == "board" and own["Directorship d2"].kind == "control"
+    (li,) = [r for r in recs if isinstance(r, Listing)]
+    assert (li.mic, li.ticker, li.listed) == ("XNYS", "BETA", dt.date(2010, 5, 1))
+    (des,) = [r for r in recs if isinstance(r, Designation)]
+    assert des.regime == "info" and des.list == "European Union"

@@ -327,3 +327,14 @@ def test_cli_export_ftm(tmp_path: Path, sensetime_dir: Path) -> None:
                                                              for x in lines]
     r = run(cli, ["--workspace", str(tmp_path / "ws3"), "load", "--format", "ftm", str(out)])
     assert r.exit_code == 0, r.output
+
+
+def test_writer_and_loader_do_not_import_followthemoney() -> None:
+    """The library stays an optional extra: export and load run without it."""
+    import subprocess
+    import sys
+
+    code = ("import sys, ownergraph.graph.export_ftm, ownergraph.loaders.ftm, ownergraph.cli;"
+            " print('followthemoney' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

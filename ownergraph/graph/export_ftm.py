@@ -39,10 +39,18 @@ import orjson
 from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS
 from ownergraph.graph.neo4j_store import _col, _iso_dates, _source, designation_columns
 from ownergraph.graph.shares import PPM, format_ppm, share_text
-from ownergraph.loaders.ftm import INFO_PROGRAM_ID, ftm_regime
+from ownergraph.loaders.ftm import INFO_PROGRAM_ID, ftm_regime, valid_ogrn
 from ownergraph.loaders.lists import slug
 
-__all__ = ["KIND_SCHEMATA", "REGIME_PROGRAM_IDS", "FtmExport", "export_ftm", "ftm_id", "percentage_text"]
+__all__ = [
+    "KIND_SCHEMATA",
+    "REGIME_PROGRAM_IDS",
+    "FtmExport",
+    "export_ftm",
+    "ftm_id",
+    "iter_ftm",
+    "percentage_text",
+]
 
 KIND_SCHEMATA: Final[dict[str, str]] = {
     "company": "Company",
@@ -179,12 +187,11 @@ class _Entities:
         self.inc: list[str | None] = [None] * n
         self.dis: list[str | None] = [None] * n
         self.notes: list[list[str]] = [[] for _ in range(n)]
-        self.sources: list[list[str]] = [[] for _ in range(n)]
         store = getattr(ws, "store", None)
         if store is None:
             return
-        for rid, name, aliases, identifiers, inc, dis, notes, sources in store.conn.execute(
-            "SELECT id, name, aliases, identifiers, incorporated, dissolved, notes, sources FROM entity"
+        for rid, name, aliases, identifiers, inc, dis, notes in store.conn.execute(
+            "SELECT id, name, aliases, identifiers, incorporated, dissolved, notes FROM entity"
             " ORDER BY seq"
         ):
             i = node_of.get(rid)
@@ -201,7 +208,6 @@ class _Entities:
             if dis and (self.dis[i] is None or dis > self.dis[i]):
                 self.dis[i] = dis
             self.notes[i].extend(x for x in orjson.loads(notes or "[]") if x not in self.notes[i])
-            self.sources[i].extend(x for x in orjson.loads(sources or "[]") if x not in self.sources[i])
 
     def from_ftm(self, i: int) -> bool:
         return f"opensanctions:{self.ids[i]}" in self.keys[i]
@@ -230,7 +236,7 @@ def _entity_line(ents: _Entities, i: int, schema: str, eid: str) -> dict[str, An
     notes = list(ents.notes[i])
     for reg in ids.get("registration", []):
         cc, _, number = reg.partition(":")
-        if cc == "RU" and re.fullmatch(r"\d{13}|\d{15}", number) and legal:
+        if cc == "RU" and valid_ogrn(number) and legal:
             ogrn.append(number)  # the loader reads a valid OGRN as RU: whatever the country
         elif country and cc.lower() == country:
             regs.append(number)

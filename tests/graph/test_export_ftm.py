@@ -264,7 +264,8 @@ def test_kinds_bands_and_markers_round_trip(ws: Workspace, bundle: Any, tmp_path
             {"id": "a", "name": "Alpha Ltd", "kind": "company", "jurisdiction": "GB",
              "identifiers": "registration:GB:01234567;registration:IE:999", "incorporated": "2001-02-03"},
             {"id": "b", "name": "Beta Inc", "kind": "company", "jurisdiction": "US-DE"},
-            {"id": "g", "name": "Ministry", "kind": "government", "jurisdiction": "RU"},
+            {"id": "g", "name": "Ministry", "kind": "government", "jurisdiction": "CY",
+             "identifiers": "registration:RU:1101841007938"},
         ],
         ownership=[
             {"owner_id": "p", "owned_id": "a", "share": "(25,50]", "start": "2020-01-01",
@@ -292,6 +293,7 @@ def test_kinds_bands_and_markers_round_trip(ws: Workspace, bundle: Any, tmp_path
     assert after["entities"][f][1] == "company" and after["entities"][b][2] is None  # lost: fund, US-DE
     assert "registration:GB:01234567" in after["keys"][a] and "registration:IE:999" not in after["keys"][a]
     assert "lei:529900T8BM49AURSDO55" in after["keys"][f]
+    assert "registration:RU:1101841007938" in after["keys"][res.ids["g"]]  # an OGRN, whatever the country
     kinds = collections.Counter(k for (_a, _b, k, *_r) in after["edges"])
     assert kinds == {"shares": 3, "votes": 1, "consolidation": 1, "board": 1, "control": 1}
 

@@ -153,9 +153,9 @@ def main(argv: list[str] | None = None) -> int:
         w_raw, c_raw, n_raw = _time(raw)
         w_load, c_load, n_items = _time(loader)
         print(f"{name}: {mb:.0f} MB, {n_raw:,} lines/rows (MB/s by CPU time, wall time in brackets)")
-        print(f"  raw parser  {c_raw:7.2f} s CPU  {mb / c_raw:7.1f} MB/s  ({w_raw:.2f} s, {mb / w_raw:.1f} MB/s)")
-        print(f"  loader      {c_load:7.2f} s CPU  {mb / c_load:7.1f} MB/s  ({w_load:.2f} s, {mb / w_load:.1f} MB/s)"
-              f"  {n_items:,} items; loader/raw = {c_raw / c_load:.3f}")
+        for label, c, w in (("raw parser", c_raw, w_raw), ("loader", c_load, w_load)):
+            print(f"  {label:10}  {c:7.2f} s CPU  {mb / c:7.1f} MB/s  ({w:.2f} s, {mb / w:.1f} MB/s)")
+        print(f"  {n_items:,} loader items; loader/raw = {c_raw / c_load:.3f}")
         if args.profile:
             print(_profile(loader))
     print(f"load average {os.getloadavg()[0]:.2f}")

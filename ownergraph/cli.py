@@ -230,7 +230,7 @@ def load(
                 if r.rejected:
                     click.echo(f"  first reject: {r.first_reject}", err=True)
                     click.echo(f"  reject report: {r.rejects_file}", err=True)
-                    if r.added == 0:
+                    if r.added == 0 and r.duplicate == 0:  # a re-published snapshot adds nothing new
                         failed += 1
     if failed:
         raise OwnergraphError(f"{failed} file(s) loaded nothing: every record was rejected (see the reports)")

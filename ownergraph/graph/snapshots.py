@@ -47,6 +47,7 @@ import pyarrow as pa
 
 from ownergraph.errors import DateError
 from ownergraph.graph.model import REGIME_IDS, Designation, parse_date
+from ownergraph.graph.store import Store
 
 __all__ = [
     "ListSnapshot",
@@ -54,6 +55,7 @@ __all__ = [
     "SnapshotRecorder",
     "apply_snapshots",
     "designation_key",
+    "republish",
     "snapshot_periods",
 ]
 
@@ -99,6 +101,17 @@ class ListSnapshot:
     date_from: str = ""
 
 
+_USER_DATES = ("--snapshot-date", "load date")
+"""How a snapshot is dated when its file states no date (``date_from`` starts with one)."""
+
+
+def _parse(value: str | dt.date) -> dt.date:
+    d = parse_date(value, field="--snapshot-date")
+    if d is None:
+        raise DateError("empty snapshot date", field="--snapshot-date", fix="write YYYY-MM-DD")
+    return d
+
+
 def _past(d: dt.date, what: str) -> dt.date:
     """The model's PastDate rule for a snapshot date."""
     if d > dt.date.today():
@@ -141,9 +154,7 @@ class SnapshotRecorder:
         ``snapshot_date`` the user's date for formats that carry none (default: today);
         ``enabled=False`` loads a partial extract whose absences mean nothing.
         """
-        given = parse_date(snapshot_date, field="--snapshot-date") if snapshot_date is not None else None
-        if given is not None:
-            _past(given, "--snapshot-date")
+        given = _past(_parse(snapshot_date), "--snapshot-date") if snapshot_date is not None else None
         info = declare(path) if declare is not None and enabled else None
         if info is None:
             why = "a partial extract (--not-snapshot)" if not enabled and declare else "not a list snapshot"
@@ -190,6 +201,59 @@ class SnapshotRecorder:
             conn.executemany("INSERT OR IGNORE INTO snapshot_member VALUES (?,?)", ((sid, k) for k in keys))
             parts.append(f"{label} ({len(keys):,} designations)")
         return f"snapshot of {', '.join(parts)} dated {self.date.isoformat()} from {self.date_from}"
+
+
+def republish(store: Store, prior: int, path: str, snapshot_date: str | dt.date | None) -> str | None:
+    """Record an already loaded list file as a new snapshot on another ``--snapshot-date``.
+
+    The records are not read again (they are stored), but the list's state on that date is a new
+    fact: a party that returns in a re-published file identical to an earlier one is active
+    again. Nothing happens (``None``) without a date, for a file that is no snapshot or states
+    its own date, and for a date already recorded for this content. Returns the report line.
+    """
+    if snapshot_date is None:
+        return None
+    date = _past(_parse(snapshot_date), "--snapshot-date")
+    conn = store.conn
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='snapshot'").fetchone() is None:
+        return None
+    rows = conn.execute(
+        "SELECT snapshot_id, list_key, label, date_from, designations FROM snapshot WHERE load_id=?", (prior,)
+    ).fetchall()
+    if not rows or not all(str(r[3]).startswith(_USER_DATES) for r in rows):
+        return None
+    sha, fmt = conn.execute("SELECT sha256, format FROM loads WHERE load_id=?", (prior,)).fetchone()
+    seen = conn.execute(
+        "SELECT 1 FROM snapshot s JOIN loads l USING (load_id) WHERE l.sha256=? AND l.format=?"
+        " AND s.snapshot_date=?",
+        (sha, fmt, date.isoformat()),
+    ).fetchone()
+    if seen is not None:
+        return None
+    store.begin()
+    try:
+        lid = store.start_load(path, fmt, sha)
+        parts = []
+        for sid, key, label, _from, n in rows:
+            cur = conn.execute(
+                "INSERT INTO snapshot (load_id, list_key, label, snapshot_date, date_from, designations)"
+                " VALUES (?,?,?,?,?,?)",
+                (lid, key, label, date.isoformat(), f"--snapshot-date (the content of load {prior})", n),
+            )
+            conn.execute(
+                "INSERT INTO snapshot_member SELECT ?, key FROM snapshot_member WHERE snapshot_id=?",
+                (cur.lastrowid, sid),
+            )
+            parts.append(f"{label} ({n:,} designations)")
+        store.finish_load(lid, seconds=0.0, counts={"read": 0, "added": 0})
+        store.commit()
+    except BaseException:
+        store.rollback()
+        raise
+    return (
+        f"snapshot of {', '.join(parts)} dated {date.isoformat()} from --snapshot-date;"
+        f" the same content as load {prior}, records not read again"
+    )
 
 
 def _create(conn: sqlite3.Connection) -> None:

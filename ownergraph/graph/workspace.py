@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict
 from ownergraph.errors import FormatError, InputError, WorkspaceError
 from ownergraph.graph.cache import build_cache, read_cache
 from ownergraph.graph.model import Record, parse_date
-from ownergraph.graph.snapshots import SnapshotRecorder
+from ownergraph.graph.snapshots import SnapshotRecorder, republish
 from ownergraph.graph.store import Store
 from ownergraph.graph.view import GraphView
 
@@ -215,6 +215,10 @@ class Workspace:
         sha = _sha256(path, files)
         prior = self.store.find_load(sha, fmt)
         if prior is not None:
+            # the same list file re-published on another --snapshot-date is a new snapshot fact
+            note = republish(self.store, int(prior["load_id"]), str(path.resolve()), snap[0])  # snapshots.py
+            if note is not None:
+                return LoadReport(path=str(path), format=fmt, sha256=sha, snapshot=note)
             return LoadReport(path=str(path), format=fmt, sha256=sha, already_loaded=True)
         t0 = time.perf_counter()
         parse = packed or spec.bulk or spec.parse

@@ -4,7 +4,8 @@ was removed on that snapshot's date (SPEC §5).
 Records are never deleted or rewritten. A load that is a full snapshot of a list (OFAC SDN,
 OFAC consolidated, the CSL, DoD 1260H, BIS MIEU, an OpenSanctions dataset in a full FtM export)
 stores, next to its records and in its own transaction, *which designations the list contained*
-and the snapshot's date (tables ``snapshot`` and ``snapshot_member``). The history is derived
+and the snapshot's date (table ``snapshot``, one row per list per load; the keys are one Arrow
+blob per row, read back in one piece). The history is derived
 from those facts whenever the columnar cache is built (:func:`apply_snapshots`, called once from
 :func:`ownergraph.graph.cache.build_cache`), by the pure function :func:`snapshot_periods`:
 
@@ -44,6 +45,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.ipc
 
 from ownergraph.errors import DateError
 from ownergraph.graph.model import REGIME_IDS, Designation, parse_date
@@ -66,14 +69,13 @@ _NO_LO = np.int32(-(2**31))  # the cache's open start (cache.NO_DATE_LO; cache i
 _NO_HI = np.int32(2**31 - 1)  # the cache's open end
 _EPOCH = dt.date(1970, 1, 1)
 
+_COLUMNS = "load_id, list_key, label, snapshot_date, date_from, designations, members"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS snapshot (
   snapshot_id INTEGER PRIMARY KEY, load_id INTEGER NOT NULL, list_key TEXT NOT NULL,
-  label TEXT NOT NULL, snapshot_date TEXT NOT NULL, date_from TEXT NOT NULL, designations INTEGER NOT NULL
+  label TEXT NOT NULL, snapshot_date TEXT NOT NULL, date_from TEXT NOT NULL, designations INTEGER NOT NULL,
+  members BLOB NOT NULL
 );
-CREATE TABLE IF NOT EXISTS snapshot_member (
-  snapshot_id INTEGER NOT NULL, key TEXT NOT NULL, PRIMARY KEY (snapshot_id, key)
-) WITHOUT ROWID;
 """
 
 
@@ -192,13 +194,10 @@ class SnapshotRecorder:
         _create(conn)
         parts = []
         for (key, label), keys in sorted(self.members.items()):
-            cur = conn.execute(
-                "INSERT INTO snapshot (load_id, list_key, label, snapshot_date, date_from, designations)"
-                " VALUES (?,?,?,?,?,?)",
-                (load_id, key, label, self.date.isoformat(), self.date_from, len(keys)),
+            conn.execute(
+                f"INSERT INTO snapshot ({_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
+                (load_id, key, label, self.date.isoformat(), self.date_from, len(keys), _pack(sorted(keys))),
             )
-            sid = cur.lastrowid
-            conn.executemany("INSERT OR IGNORE INTO snapshot_member VALUES (?,?)", ((sid, k) for k in keys))
             parts.append(f"{label} ({len(keys):,} designations)")
         return f"snapshot of {', '.join(parts)} dated {self.date.isoformat()} from {self.date_from}"
 
@@ -234,15 +233,11 @@ def republish(store: Store, prior: int, path: str, snapshot_date: str | dt.date 
     try:
         lid = store.start_load(path, fmt, sha)
         parts = []
-        for sid, key, label, _from, n in rows:
-            cur = conn.execute(
-                "INSERT INTO snapshot (load_id, list_key, label, snapshot_date, date_from, designations)"
-                " VALUES (?,?,?,?,?,?)",
-                (lid, key, label, date.isoformat(), f"--snapshot-date (the content of load {prior})", n),
-            )
+        for sid, _key, label, _from, n in rows:
             conn.execute(
-                "INSERT INTO snapshot_member SELECT ?, key FROM snapshot_member WHERE snapshot_id=?",
-                (cur.lastrowid, sid),
+                f"INSERT INTO snapshot ({_COLUMNS}) SELECT ?, list_key, label, ?, ?, designations, members"
+                " FROM snapshot WHERE snapshot_id=?",
+                (lid, date.isoformat(), f"--snapshot-date (the content of load {prior})", sid),
             )
             parts.append(f"{label} ({n:,} designations)")
         store.finish_load(lid, seconds=0.0, counts={"read": 0, "added": 0})
@@ -344,7 +339,7 @@ def snapshot_periods(
     # presence of (list, key) in group, as one sorted unique code per pair
     m_group = gid[member_snap]
     pk = g_list[m_group] * n_keys + member_key
-    code = np.unique(pk * max(n_groups, 1) + m_group)
+    code = _sorted_unique(pk * max(n_groups, 1) + m_group)
     pk_u, grp_u = code // max(n_groups, 1), code % max(n_groups, 1)
     run_start = np.ones(len(code), dtype=np.bool_)
     run_start[1:] = (pk_u[1:] != pk_u[:-1]) | (grp_u[1:] != grp_u[:-1] + 1)
@@ -396,8 +391,67 @@ def snapshot_periods(
     )
 
 
+def _sorted_unique(a: I64) -> I64:
+    """``np.unique`` of an int64 array by one sort (numpy's hashing path is slower here)."""
+    a = np.sort(a)
+    return a[np.r_[True, a[1:] != a[:-1]]] if len(a) else a
+
+
 def _day(d: int) -> str:
     return (_EPOCH + dt.timedelta(days=int(d))).isoformat()
+
+
+def _pack(keys: list[str]) -> bytes:
+    """Designation keys as one Arrow IPC stream (one string column)."""
+    table = pa.table({"key": pa.array(keys, pa.string())})
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def _read_members(conn: sqlite3.Connection, sid_pos: Mapping[int, int]) -> tuple[I64, I64, pa.Array]:
+    """``(snapshot position, key number)`` of every key a snapshot held, and the keys by number."""
+    parts: list[pa.Array] = []
+    owner: list[I64] = []
+    for sid, blob in conn.execute("SELECT snapshot_id, members FROM snapshot ORDER BY snapshot_id"):
+        col = pa.ipc.open_stream(blob).read_all().column("key").combine_chunks()
+        parts.append(col)
+        owner.append(np.full(len(col), sid_pos[int(sid)], dtype=np.int64))
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), pa.array([], pa.string())
+    enc = pa.concat_arrays(parts).dictionary_encode()
+    return np.concatenate(owner), enc.indices.to_numpy().astype(np.int64), enc.dictionary
+
+
+def _governing(
+    designations: pa.Table,
+    entity_ids: list[str],
+    snaps: list[Any],
+    snap_list: I64,
+    members: tuple[I64, I64, pa.Array],
+) -> tuple[I64, I64]:
+    """The list and key number governing each designation row (-1 for none): a snapshot that the
+    row's own load recorded holds its key."""
+    m_snap, m_key, key_names = members
+    n = designations.num_rows
+    rec_list = np.full(n, -1, dtype=np.int64)
+    rec_key = np.full(n, -1, dtype=np.int64)
+    if n == 0 or len(m_snap) == 0:
+        return rec_list, rec_key
+    regime_names = pa.array(REGIME_IDS, pa.string()).take(designations.column("regime").combine_chunks())
+    keys = pc.binary_join_element_wise(pa.array(entity_ids, pa.string()), regime_names, " ")
+    kid = np.asarray(pc.fill_null(pc.index_in(keys, value_set=key_names), -1).to_numpy(), dtype=np.int64)
+    n_keys = len(key_names)
+    held = _sorted_unique(m_snap * n_keys + m_key)
+    load_ids = designations.column("load_id").to_numpy().astype(np.int64)
+    for s in range(len(snaps)):  # a load records one snapshot per list, so few per load
+        rows = np.flatnonzero((load_ids == int(snaps[s][1])) & (kid >= 0) & (rec_key < 0))
+        if len(rows):
+            code = s * n_keys + kid[rows]
+            ok = rows[held[np.minimum(np.searchsorted(held, code), len(held) - 1)] == code]
+            rec_list[ok], rec_key[ok] = snap_list[s], kid[ok]
+    return rec_list, rec_key
 
 
 def apply_snapshots(
@@ -427,32 +481,9 @@ def apply_snapshots(
     list_id = {k: i for i, k in enumerate(lists)}
     snap_list = np.array([list_id[r[2]] for r in snaps], dtype=np.int64)
     snap_date = np.array([(dt.date.fromisoformat(r[4]) - _EPOCH).days for r in snaps], dtype=np.int32)
-    key_id: dict[str, int] = {}
-    m_snap: list[int] = []
-    m_key: list[int] = []
-    for sid, key in conn.execute("SELECT snapshot_id, key FROM snapshot_member"):
-        m_snap.append(sid_pos[int(sid)])
-        m_key.append(key_id.setdefault(key, len(key_id)))
-    # a record is governed by the list of a snapshot its own load recorded with its key
-    load_snaps: dict[int, list[int]] = {}
-    for i, r in enumerate(snaps):
-        load_snaps.setdefault(int(r[1]), []).append(i)
-    members = set(zip(m_snap, m_key, strict=True))
-    regimes = designations.column("regime").to_numpy()
-    n = designations.num_rows
-    rec_list = np.full(n, -1, dtype=np.int64)
-    rec_key = np.full(n, -1, dtype=np.int64)
-    for i, (lid, eid) in enumerate(zip(designations.column("load_id").to_pylist(), entity_ids, strict=True)):
-        cand = load_snaps.get(int(lid))
-        if not cand:
-            continue
-        kid = key_id.get(designation_key(eid, REGIME_IDS[int(regimes[i])]))
-        if kid is None:
-            continue
-        for s in cand:
-            if (s, kid) in members:
-                rec_list[i], rec_key[i] = snap_list[s], kid
-                break
+    members = _read_members(conn, sid_pos)
+    m_snap, m_key, _names = members
+    rec_list, rec_key = _governing(designations, entity_ids, snaps, snap_list, members)
     listed = designations.column("listed").to_numpy()
     effective = designations.column("effective").to_numpy()
     own_since = np.where(listed != _NO_LO, listed, effective).astype(np.int32)
@@ -460,8 +491,8 @@ def apply_snapshots(
     p = snapshot_periods(
         snap_list,
         snap_date,
-        np.array(m_snap, dtype=np.int64),
-        np.array(m_key, dtype=np.int64),
+        m_snap,
+        m_key,
         rec_list,
         rec_key,
         own_since,
@@ -477,22 +508,48 @@ def apply_snapshots(
         _sid, lid, _key, label, date = snaps[s]
         return f"the {label} snapshot of {date} (file {load_paths.get(int(lid), '?')})"
 
-    history: list[str | None] = []
-    for j in range(len(p.row)):
+    # only rows a snapshot governs say anything; rows that say the same are written once
+    said = np.flatnonzero((p.start_snap >= 0) | (p.last_snap >= 0))
+    started, ended = p.start_snap[said] >= 0, p.end_snap[said] >= 0
+    again = np.zeros(len(p.row), dtype=np.bool_)
+    again[1:] = p.row[1:] == p.row[:-1]
+    facts = np.stack(
+        [
+            p.start_snap[said],
+            p.absent_before[said],
+            np.where(started, p.since[said], 0),
+            started & again[said],
+            p.end_snap[said],
+            np.where(ended, p.removed[said], 0),
+            p.last_snap[said],
+        ],
+        axis=1,
+    ).astype(np.int64)
+    which = np.zeros(len(said), dtype=np.int64)  # the combination of facts, numbered densely
+    for col in facts.T:
+        u, inv = np.unique(col, return_inverse=True)
+        which = np.unique(which * len(u) + inv.reshape(-1), return_inverse=True)[1].reshape(-1)
+    first = np.full(int(which.max(initial=-1)) + 1, len(which), dtype=np.int64)
+    np.minimum.at(first, which, np.arange(len(which)))
+    combos = facts[first]
+    texts = []
+    for start, before, since, is_again, end, removed, last in combos.tolist():
         parts = []
-        if p.start_snap[j] >= 0:
-            start = "again from" if p.row[j] == p.row[j - 1] and j else "from"
+        if start >= 0:
             parts.append(
-                f"active {start} {_day(p.since[j])}: in {snap_text(int(p.start_snap[j]))}, absent from"
-                f" {snap_text(int(p.absent_before[j]))}"
+                f"active {'again from' if is_again else 'from'} {_day(since)}: in {snap_text(start)},"
+                f" absent from {snap_text(before)}"
             )
-        if p.end_snap[j] >= 0:
-            if p.removed[j] < snap_date[p.end_snap[j]]:
-                parts.append(f"removed {_day(p.removed[j])} as the record states")
+        if end >= 0:
+            if removed < snap_date[end]:
+                parts.append(f"removed {_day(removed)} as the record states")
             else:
-                parts.append(f"removed {_day(p.removed[j])}: absent from {snap_text(int(p.end_snap[j]))}")
-            parts.append(f"last present in {snap_text(int(p.last_snap[j]))}")
-        elif p.last_snap[j] >= 0:
-            parts.append(f"present in {snap_text(int(p.last_snap[j]))}, the latest of its list")
-        history.append("; ".join(parts) or None)
-    return out.append_column("history", pa.array(history, pa.string()))
+                parts.append(f"removed {_day(removed)}: absent from {snap_text(end)}")
+            parts.append(f"last present in {snap_text(last)}")
+        else:
+            parts.append(f"present in {snap_text(last)}, the latest of its list")
+        texts.append("; ".join(parts))
+    idx = np.full(len(p.row), -1, dtype=np.int64)
+    idx[said] = which
+    history = pa.array(texts, pa.string()).take(pa.array(idx, mask=idx < 0))
+    return out.append_column("history", history)

@@ -216,13 +216,15 @@ class Workspace:
         prior = self.store.find_load(sha, fmt)
         if prior is not None:
             # the same list file re-published on another --snapshot-date is a new snapshot fact
-            note = republish(self.store, int(prior["load_id"]), str(path.resolve()), snap[0])  # snapshots.py
+            date = snap[0] if snap[1] else None
+            note = republish(self.store, int(prior["load_id"]), str(path.resolve()), date)  # snapshots.py
             if note is not None:
                 return LoadReport(path=str(path), format=fmt, sha256=sha, snapshot=note)
             return LoadReport(path=str(path), format=fmt, sha256=sha, already_loaded=True)
         t0 = time.perf_counter()
         parse = packed or spec.bulk or spec.parse
-        recorder = SnapshotRecorder.for_load(spec.snapshot, path, snap[0], enabled=snap[1])  # snapshots.py
+        declare = spec.snapshot if packed is None else None  # list snapshots are read uncompressed
+        recorder = SnapshotRecorder.for_load(declare, path, snap[0], enabled=snap[1])  # snapshots.py
         counts = {"read": 0, "added": 0, "duplicate": 0, "rejected": 0, "merged": 0}
         rejects: list[InputError] = []
         store = self.store

@@ -216,6 +216,22 @@ def test_not_snapshot_removes_nothing(tmp_path: Path, snaps: dict[str, Path]) ->
     (r,) = ws.load([snaps["cut"]], snapshot_date=NEW, not_snapshot=True)
     assert r.snapshot and "partial extract" in r.snapshot
     assert f"ofac:{SENSETIME}" in designated(ws, "2025-07-01", "ofac-ns-cmic")
+    (again,) = ws.load([snaps["cut"]], snapshot_date=AGAIN, not_snapshot=True)  # not re-published either
+    assert again.already_loaded
+    assert f"ofac:{SENSETIME}" in designated(ws, "2025-10-01", "ofac-ns-cmic")
+    ws.close()
+
+
+def test_failed_load_records_no_snapshot(tmp_path: Path, snaps: dict[str, Path]) -> None:
+    """The snapshot facts are written in the load's transaction: a load that fails leaves none."""
+    from ownergraph.graph.workspace import StrictLoadError
+
+    ws = ownergraph.open(tmp_path / "ws")
+    ws.load([snaps["full"]], snapshot_date=OLD)
+    with pytest.raises(StrictLoadError):  # the real set has a located reject (a shared registration)
+        ws.load([snaps["cut"]], snapshot_date=NEW, strict=True)
+    assert ws.store.conn.execute("SELECT count(*) FROM snapshot").fetchone()[0] == 1
+    assert f"ofac:{SENSETIME}" in designated(ws, "2025-07-01", "ofac-ns-cmic")
     ws.close()
 
 

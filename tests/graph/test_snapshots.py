@@ -296,37 +296,49 @@ def reference_active(dates: list[int], present: list[bool], since: int, removed:
 dates_st = st.lists(st.integers(0, 40), min_size=1, max_size=6)
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    data=st.data(),
-    dates=dates_st,
-    since=st.one_of(st.just(int(NO_DATE_LO)), st.integers(-5, 45)),
-    removed=st.one_of(st.just(int(NO_DATE_HI)), st.integers(-5, 45)),
+day_st = st.integers(-5, 45)
+record_st = st.tuples(
+    st.integers(0, 2),  # key
+    st.integers(0, 1),  # list
+    st.one_of(st.just(int(NO_DATE_LO)), day_st),  # own since
+    st.one_of(st.just(int(NO_DATE_HI)), day_st),  # own removal
 )
-def test_periods_match_reference(data: st.DataObject, dates: list[int], since: int, removed: int) -> None:
-    present = data.draw(st.lists(st.booleans(), min_size=len(dates), max_size=len(dates)))
-    if not any(present):
-        present[0] = True  # the record came from one of the snapshots
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), dates=dates_st, records=st.lists(record_st, min_size=1, max_size=5))
+def test_periods_match_reference(data: st.DataObject, dates: list[int], records: list[Any]) -> None:
+    """Random presence matrices (3 keys x the snapshots of 2 lists, dates with ties) and records
+    with random own dates: every record is active exactly when the reference says."""
     n = len(dates)
-    # one list, one key; a second list with the same key and other snapshots must not interfere
-    other = data.draw(st.lists(st.booleans(), min_size=n, max_size=n))
+    list_dates = [dates, [d + 1 for d in dates]]  # list 1: other dates, the same keys
+    present = [
+        [data.draw(st.lists(st.booleans(), min_size=n, max_size=n)) for _key in range(3)] for _lst in range(2)
+    ]
+    for key, lst, _s, _r in records:
+        if not any(present[lst][key]):
+            present[lst][key][0] = True  # a governed record came from one of its list's snapshots
     snap_list = np.array([0] * n + [1] * n, dtype=np.int64)
-    snap_date = np.array(dates + [d + 1 for d in dates], dtype=np.int32)
-    m = [(i, 0) for i in range(n) if present[i]] + [(n + i, 0) for i in range(n) if other[i]]
+    snap_date = np.array(list_dates[0] + list_dates[1], dtype=np.int32)
+    m = [(lst * n + i, key) for lst in range(2) for key in range(3) for i in range(n) if present[lst][key][i]]
     p = snapshot_periods(
         snap_list,
         snap_date,
         np.array([a for a, _ in m], dtype=np.int64),
         np.array([b for _, b in m], dtype=np.int64),
-        np.array([0], dtype=np.int64),
-        np.array([0], dtype=np.int64),
-        np.array([since], dtype=np.int32),
-        np.array([removed], dtype=np.int32),
+        np.array([r[1] for r in records], dtype=np.int64),
+        np.array([r[0] for r in records], dtype=np.int64),
+        np.array([r[2] for r in records], dtype=np.int32),
+        np.array([r[3] for r in records], dtype=np.int32),
     )
-    assert len(p.row) >= 1 and set(p.row.tolist()) == {0}
-    for d in range(-6, 47):
-        got = bool(((p.since <= d) & (d < p.removed)).any())
-        assert got == reference_active(dates, present, since, removed, d), (d, p)
+    assert set(p.row.tolist()) == set(range(len(records)))
+    assert (np.diff(p.row) >= 0).all()
+    for j, (key, lst, since, removed) in enumerate(records):
+        mine = p.row == j
+        for d in range(-6, 48):
+            got = bool(((p.since[mine] <= d) & (d < p.removed[mine])).any())
+            want = reference_active(list_dates[lst], present[lst][key], since, removed, d)
+            assert got == want, (j, d, p)
 
 
 def test_ungoverned_records_keep_their_dates() -> None:

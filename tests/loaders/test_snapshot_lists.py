@@ -10,7 +10,10 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import pytest
+
 import ownergraph
+from ownergraph.errors import DateError
 from ownergraph.graph.model import Designation
 from ownergraph.loaders import LOADERS
 from ownergraph.loaders.ofac import xml_date_of_issue
@@ -118,4 +121,15 @@ def test_ftm_full_export_is_a_dataset_snapshot_delta_is_not(tmp_path: Path) -> N
     assert delta.snapshot == "not a list snapshot; --snapshot-date not used"
     decl = LOADERS["ftm"].snapshot
     assert decl is not None and decl(FTM_DELTA) is None
+    ws.close()
+
+
+def test_ofac_xml_future_date_of_issue_is_rejected(tmp_path: Path) -> None:
+    data = XML_2020.read_bytes()
+    future = tmp_path / "cons_advanced.xml"
+    future.write_bytes(data.replace(b"<Year>2020</Year>", b"<Year>2999</Year>", 1))
+    ws = ownergraph.open(tmp_path / "ws")
+    with pytest.raises(DateError, match="snapshot date in the future"):
+        ws.load([future])
+    assert ws.store.loads() == []
     ws.close()

@@ -114,11 +114,12 @@ def _parse(value: str | dt.date) -> dt.date:
     return d
 
 
-def _past(d: dt.date, what: str) -> dt.date:
+def _past(d: dt.date, what: str, file: str | None = None) -> dt.date:
     """The model's PastDate rule for a snapshot date."""
     if d > dt.date.today():
         raise DateError(
             "snapshot date in the future",
+            file=file,
             field=what,
             value=d.isoformat(),
             fix="a snapshot is dated when the list was published; check the year",
@@ -162,7 +163,7 @@ class SnapshotRecorder:
             why = "a partial extract (--not-snapshot)" if not enabled and declare else "not a list snapshot"
             return cls(None, note=f"{why}; --snapshot-date not used" if given else None)
         if info.date is not None:
-            _past(info.date, info.date_from or "snapshot date")
+            _past(info.date, info.date_from or "snapshot date", str(path))
             note = ""
             if given is not None and given != info.date:
                 note = f"; --snapshot-date {given.isoformat()} not used"

@@ -129,7 +129,8 @@ def test_ofac_xml_future_date_of_issue_is_rejected(tmp_path: Path) -> None:
     future = tmp_path / "cons_advanced.xml"
     future.write_bytes(data.replace(b"<Year>2020</Year>", b"<Year>2999</Year>", 1))
     ws = ownergraph.open(tmp_path / "ws")
-    with pytest.raises(DateError, match="snapshot date in the future"):
+    with pytest.raises(DateError, match="snapshot date in the future") as e:
         ws.load([future])
+    assert e.value.file == str(future) and e.value.value == "2999-03-17"
     assert ws.store.loads() == []
     ws.close()

@@ -25,8 +25,12 @@ import ownergraph
 from ownergraph.cli import cli
 from ownergraph.errors import DateError
 from ownergraph.graph.cache import NO_DATE_HI, NO_DATE_LO
+from ownergraph.graph.engine import open_view
+from ownergraph.graph.neo4j_store import push
 from ownergraph.graph.snapshots import snapshot_periods
 from ownergraph.graph.workspace import Workspace
+from ownergraph.queries.restricted import restricted
+from tests.graph import conftest_neo4j
 
 OFAC = Path("/work/shared/data/ofac")
 CONS = sorted(OFAC.glob("watchman_cons_*.csv"))
@@ -56,8 +60,6 @@ def snaps(tmp_path: Path) -> dict[str, Path]:
 
 
 def designated(ws: Workspace, as_of: str, regime: str) -> set[str]:
-    from ownergraph.queries.restricted import restricted
-
     return {r.id for r in restricted(ws.graph(as_of), regime) if r.status == "designated"}
 
 
@@ -354,3 +356,27 @@ def test_ungoverned_records_keep_their_dates() -> None:
     )
     assert p.row.tolist() == [0, 1] and p.since.tolist() == [3, 4] and p.removed.tolist() == [7, NO_DATE_HI]
     assert p.end_snap.tolist() == [-1, -1] and p.last_snap.tolist() == [-1, 0]
+
+
+neo4j_uri = conftest_neo4j.neo4j_uri  # the session fixture
+
+
+def test_neo4j_engine_answers_the_same(tmp_path: Path, snaps: dict[str, Path], neo4j_uri: str) -> None:
+    """The derived periods are what push writes: Neo4j answers `restricted` as of each date as the
+    memory engine does, including the second period of a party that came back."""
+    ws = ownergraph.open(tmp_path / "ws")
+    ws.load([snaps["full"]], snapshot_date=OLD)
+    ws.load([snaps["cut"]], snapshot_date=NEW)
+    ws.load([snaps["full"]], snapshot_date=AGAIN)
+    auth = conftest_neo4j.neo4j_auth()
+    push(ws, neo4j_uri, replace=True, **auth)
+    for as_of in ("2025-03-01", "2025-07-01", "2025-10-01"):
+        view = open_view("neo4j", uri=neo4j_uri, as_of=as_of, **auth)
+        try:
+            for regime in ("ofac-ns-cmic", "ofac-ssi"):
+                got = {r.id for r in restricted(view, regime) if r.status == "designated"}
+                assert got == designated(ws, as_of, regime), (as_of, regime)
+        finally:
+            view.close()
+    assert f"ofac:{SENSETIME}" not in designated(ws, "2025-07-01", "ofac-ns-cmic")
+    ws.close()

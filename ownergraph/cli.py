@@ -151,14 +151,36 @@ def cli(
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", default=None, help="Source format (detected from content when omitted).")
 @click.option("--strict", is_flag=True, help="Any bad record fails the whole file; nothing is written.")
+@click.option(
+    "--snapshot-date",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Date of a list snapshot whose file states none (default: today; a date in the file wins).",
+)
+@click.option(
+    "--not-snapshot",
+    is_flag=True,
+    help="A partial extract of a list: designations absent from it are not marked removed.",
+)
 @click.pass_context
-def load(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None, strict: bool) -> None:
+def load(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    fmt: str | None,
+    strict: bool,
+    snapshot_date: str | None,
+    not_snapshot: bool,
+) -> None:
     """Load files into the workspace, one transaction per file.
 
     \b
     Example:
       ownergraph --workspace ws load ownergraph/data/sensetime
       ownergraph load --format bundle data/my-bundle.jsonl --strict
+      ownergraph load cons_prim.csv --snapshot-date 2025-06-01
+
+    A newer snapshot of a list (OFAC SDN or consolidated, CSL, DoD 1260H, MIEU, an
+    OpenSanctions export) marks designations absent from it as removed on its date.
     """
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -191,6 +213,8 @@ def load(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None, strict: b
                 strict=strict,
                 progress=lambda n, t=task: bar.update(t, completed=n),
                 on_detect=detected,
+                snapshot_date=snapshot_date,
+                not_snapshot=not_snapshot,
             )
             for r in reports:
                 if r.already_loaded:
@@ -201,10 +225,12 @@ def load(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None, strict: b
                     f"{r.merged:,}, rejected {r.rejected:,} in {r.seconds:.2f}s",
                     err=True,
                 )
+                if r.snapshot:
+                    click.echo(f"  {r.snapshot}", err=True)
                 if r.rejected:
                     click.echo(f"  first reject: {r.first_reject}", err=True)
                     click.echo(f"  reject report: {r.rejects_file}", err=True)
-                    if r.added == 0:
+                    if r.added == 0 and r.duplicate == 0:  # a re-published snapshot adds nothing new
                         failed += 1
     if failed:
         raise OwnergraphError(f"{failed} file(s) loaded nothing: every record was rejected (see the reports)")
@@ -649,6 +675,8 @@ def _show_text(d: Any) -> str:
             f"  designated [{x['regime']}] {x['list'] or ''} {x['program'] or ''} listed {x['listed']}"
             f"{' removed ' + str(x['removed']) if x['removed'] else ''} — {x['source'] or x['file']}"
         )
+        if x.get("history"):
+            lines.append(f"    {x['history']}")
     for x in d.listings:
         lines.append(
             f"  listed on {x['mic'] or '?'} as {x['ticker'] or x['isin'] or '?'} from {x['listed']}"

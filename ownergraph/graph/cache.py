@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
 from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS, STRONG_SCHEMES
+from ownergraph.graph.snapshots import apply_snapshots
 from ownergraph.graph.store import Store
 
 __all__ = [
@@ -376,6 +377,9 @@ def build_cache(store: Store, folder: Path, builtin_venues: list[dict[str, Any]]
             "locator": pa.array([des[i][1] for i in dk], pa.string()),
         }
     )
+    # list snapshots: rows per active period, ended by absence from a newer snapshot (snapshots.py)
+    des_ids = [des[i][2]["entity_id"] for i in dk]
+    designations = apply_snapshots(conn, designations, des_ids, store.load_paths())
     lis = [(lid, loc, d) for lid, loc, _s, d in store.iter_other("listing")]
     lnode = resolve([d["entity_id"] for _, _, d in lis])
     lk = np.flatnonzero(lnode >= 0)

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict
 from ownergraph.errors import FormatError, InputError, WorkspaceError
 from ownergraph.graph.cache import build_cache, read_cache
 from ownergraph.graph.model import Record, parse_date
+from ownergraph.graph.snapshots import SnapshotRecorder, republish
 from ownergraph.graph.store import Store
 from ownergraph.graph.view import GraphView
 
@@ -53,6 +54,8 @@ class LoadReport(BaseModel):
     already_loaded: bool = False
     rejects_file: str | None = None
     first_reject: str | None = None
+    snapshot: str | None = None
+    """Which list snapshot the load recorded and where its date comes from (snapshots.py)."""
 
 
 def _sha256(path: Path, files: Sequence[Path] | None = None) -> str:
@@ -154,8 +157,15 @@ class Workspace:
         strict: bool = False,
         progress: Callable[[int], None] | None = None,
         on_detect: Callable[[Path, str], None] | None = None,
+        snapshot_date: str | dt.date | None = None,
+        not_snapshot: bool = False,
     ) -> list[LoadReport]:
-        """Load files, one transaction each; rebuild the cache once at the end."""
+        """Load files, one transaction each; rebuild the cache once at the end.
+
+        A file that is a full snapshot of a list is dated by its content, else by
+        ``snapshot_date``, else by today; ``not_snapshot`` loads it as a partial extract whose
+        absences remove nothing (:mod:`ownergraph.graph.snapshots`).
+        """
         from ownergraph.loaders.base import LOADERS, detect_format
 
         reports = []
@@ -174,7 +184,9 @@ class Workspace:
                     )
                 if on_detect:
                     on_detect(path, fmt)
-                report = self._load_one(path, fmt, strict=strict, progress=progress)
+                report = self._load_one(
+                    path, fmt, strict=strict, progress=progress, snap=(snapshot_date, not not_snapshot)
+                )
                 reports.append(report)
                 changed = changed or report.added > 0 or not report.already_loaded
         finally:
@@ -183,7 +195,13 @@ class Workspace:
         return reports
 
     def _load_one(
-        self, path: Path, fmt: str, *, strict: bool, progress: Callable[[int], None] | None
+        self,
+        path: Path,
+        fmt: str,
+        *,
+        strict: bool,
+        progress: Callable[[int], None] | None,
+        snap: tuple[str | dt.date | None, bool] = (None, True),
     ) -> LoadReport:
         from ownergraph.loaders.base import LOADERS, RecordBatch
 
@@ -197,9 +215,16 @@ class Workspace:
         sha = _sha256(path, files)
         prior = self.store.find_load(sha, fmt)
         if prior is not None:
+            # the same list file re-published on another --snapshot-date is a new snapshot fact
+            date = snap[0] if snap[1] else None
+            note = republish(self.store, int(prior["load_id"]), str(path.resolve()), date)  # snapshots.py
+            if note is not None:
+                return LoadReport(path=str(path), format=fmt, sha256=sha, snapshot=note)
             return LoadReport(path=str(path), format=fmt, sha256=sha, already_loaded=True)
         t0 = time.perf_counter()
         parse = packed or spec.bulk or spec.parse
+        declare = spec.snapshot if packed is None else None  # list snapshots are read uncompressed
+        recorder = SnapshotRecorder.for_load(declare, path, snap[0], enabled=snap[1])  # snapshots.py
         counts = {"read": 0, "added": 0, "duplicate": 0, "rejected": 0, "merged": 0}
         rejects: list[InputError] = []
         store = self.store
@@ -209,7 +234,7 @@ class Workspace:
             entity_keys_before = self._entity_count()
             keys_before = bool(store.conn.execute("SELECT EXISTS (SELECT 1 FROM entity_key)").fetchone()[0])
             batch: list[tuple[Record, str | None]] = []
-            for item in parse(path):
+            for item in recorder.watch(parse(path)):
                 if isinstance(item, RecordBatch):
                     # rows validated column-wise: stored in stream order, after what came before
                     if batch:
@@ -282,6 +307,7 @@ class Workspace:
             counts["rejected"] = len(rejects)
             entities_added = self._entity_count() - entity_keys_before
             counts["merged"] = max(0, entities_added - self._new_clusters_estimate(load_id, keys_before))
+            snapshot_note = recorder.save(store.conn, load_id)  # list snapshot facts, same transaction
             seconds = time.perf_counter() - t0
             store.finish_load(load_id, seconds=seconds, counts=counts)
             store.commit()
@@ -296,6 +322,7 @@ class Workspace:
             seconds=round(time.perf_counter() - t0, 3),
             rejects_file=rejects_file,
             first_reject=str(rejects[0]) if rejects else None,
+            snapshot=snapshot_note,
             **counts,
         )
 

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from ownergraph.errors import FormatError, InputError
 from ownergraph.graph.model import RECORD_TYPES, Record
+from ownergraph.graph.snapshots import ListSnapshot
 
 __all__ = [
     "LOADERS",
@@ -73,6 +74,9 @@ class LoaderSpec:
     bulk: Callable[[Path], Iterator[BulkItem]] | None = None
     """A parser with the same outcome as ``parse`` that may also yield :class:`RecordBatch`
     items; the workspace prefers it."""
+    snapshot: Callable[[Path], ListSnapshot | None] | None = None
+    """For a format whose files are full snapshots of a list: which list each designation
+    belongs to and the date the content states (:mod:`ownergraph.graph.snapshots`)."""
 
 
 LOADERS: dict[str, LoaderSpec] = {}
@@ -84,11 +88,12 @@ def register(
     sniff: Callable[[Path, bytes], bool],
     files: Callable[[Path], list[Path]] | None = None,
     bulk: Callable[[Path], Iterator[BulkItem]] | None = None,
+    snapshot: Callable[[Path], ListSnapshot | None] | None = None,
 ) -> Callable[[Callable[[Path], Iterator[Item]]], Callable[[Path], Iterator[Item]]]:
     """Decorator registering a parser under a ``--format`` name."""
 
     def deco(fn: Callable[[Path], Iterator[Item]]) -> Callable[[Path], Iterator[Item]]:
-        LOADERS[name] = LoaderSpec(name, description, sniff, fn, files, bulk)
+        LOADERS[name] = LoaderSpec(name, description, sniff, fn, files, bulk, snapshot)
         return fn
 
     return deco

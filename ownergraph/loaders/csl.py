@@ -57,6 +57,7 @@ import orjson
 
 from ownergraph.errors import FormatError, InputError
 from ownergraph.graph.model import normalize_identifier
+from ownergraph.graph.snapshots import ListSnapshot
 from ownergraph.loaders.base import Item, dict_rows, make_record, register
 from ownergraph.loaders.lists import slug
 from ownergraph.loaders.ofac import country_code
@@ -441,7 +442,14 @@ def _sniff(path: Path, head: bytes) -> bool:
     return {"source", "entity_number", "name", "alt_names", "ids", "programs"} <= cols
 
 
-@register("csl", "trade.gov Consolidated Screening List (CSV, both layouts, or JSON)", _sniff)
+def csl_snapshot(path: Path) -> ListSnapshot:
+    """A CSL file is a full snapshot of each component list it holds (``EL``, ``DPL``, ...): a
+    file of one list (BIS's ``dpl.txt``) says nothing about the others. No file date is read."""
+    return ListSnapshot(lambda d: (f"csl:{d.list}", f"CSL {d.list}") if d.list else None)
+
+
+@register("csl", "trade.gov Consolidated Screening List (CSV, both layouts, or JSON)", _sniff,
+          snapshot=csl_snapshot)
 def parse_csl(path: Path) -> Iterator[Item]:
     """Yield an entity, a designation and any claims or listings per CSL row."""
     file = str(path)

@@ -76,8 +76,9 @@ from typing import Any
 import orjson
 
 from ownergraph.errors import DateError, FormatError, InputError, ShareError
-from ownergraph.graph.model import normalize_identifier, parse_date
+from ownergraph.graph.model import Designation, normalize_identifier, parse_date
 from ownergraph.graph.shares import Share, parse_share
+from ownergraph.graph.snapshots import ListSnapshot
 from ownergraph.loaders.base import Item, make_record, register
 from ownergraph.loaders.bods import interest_kind
 
@@ -687,7 +688,28 @@ def _sniff(path: Path, head: bytes) -> bool:
     return isinstance(obj.get("schema"), str) and isinstance(obj.get("properties"), dict)
 
 
-@register("ftm", "OpenSanctions / FollowTheMoney entities (JSON lines, delta files)", _sniff)
+def _dataset_list(d: Designation) -> tuple[str, str] | None:
+    """The OpenSanctions dataset(s) a Sanction came from, read from the source it was given."""
+    m = re.match(r"OpenSanctions \(([^)]*)\)", d.source or "")
+    return (f"opensanctions:{m.group(1)}", f"OpenSanctions {m.group(1)}") if m else None
+
+
+def ftm_snapshot(path: Path) -> ListSnapshot | None:
+    """A full FtM export is a snapshot of each dataset its Sanctions come from; a delta file is
+    none (it carries its own ADD/MOD/DEL, and DEL is reported, not applied)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return None
+    first = head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0]
+    if _HEAD_DELTA.match(first):
+        return None
+    return ListSnapshot(_dataset_list)
+
+
+@register("ftm", "OpenSanctions / FollowTheMoney entities (JSON lines, delta files)", _sniff,
+          snapshot=ftm_snapshot)
 def parse_ftm(path: Path) -> Iterator[Item]:
     """Yield the entities, ownership and directorship edges, designations and listings of an FtM
     JSON-lines (or delta) file; ownership edges come last, after the whole file is read."""

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ownergraph.errors import FormatError, InputError
+from ownergraph.graph.snapshots import ListSnapshot
 from ownergraph.loaders.base import Item, dict_rows, make_record, register
 
 __all__ = ["DOD_HEADER", "DOD_LIST", "MIEU_HEADER", "MIEU_LIST", "MIEU_REGIME", "parse_dod1260h",
@@ -108,7 +109,18 @@ def _sniff_mieu(path: Path, head: bytes) -> bool:
     return not path.is_dir() and _header_of(head)[: len(MIEU_HEADER)] == MIEU_HEADER
 
 
-@register("dod1260h", "DoD Section 1260H Chinese military companies list (CSV)", _sniff_dod)
+def dod_snapshot(path: Path) -> ListSnapshot:
+    """The DoD 1260H CSV is a full snapshot of the list (its editions end by ``End date``)."""
+    return ListSnapshot(lambda _d: ("dod1260h", DOD_LIST))
+
+
+def mieu_snapshot(path: Path) -> ListSnapshot:
+    """The BIS MIEU CSV is a full snapshot of the list."""
+    return ListSnapshot(lambda _d: ("mieu", MIEU_LIST))
+
+
+@register("dod1260h", "DoD Section 1260H Chinese military companies list (CSV)", _sniff_dod,
+          snapshot=dod_snapshot)
 def parse_dod1260h(path: Path) -> Iterator[Item]:
     """Yield an entity, a designation and parent claims per row of the DoD 1260H CSV."""
     file = str(path)
@@ -146,7 +158,7 @@ def parse_dod1260h(path: Path) -> Iterator[Item]:
         yield from _emit(records, file, line, f"{path.name}:{line}")
 
 
-@register("mieu", "BIS Military-Intelligence End User list (CSV)", _sniff_mieu)
+@register("mieu", "BIS Military-Intelligence End User list (CSV)", _sniff_mieu, snapshot=mieu_snapshot)
 def parse_mieu(path: Path) -> Iterator[Item]:
     """Yield an entity and a designation per row of the BIS MIEU CSV."""
     file = str(path)

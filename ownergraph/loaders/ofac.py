@@ -50,7 +50,8 @@ from pathlib import Path
 from typing import Any
 
 from ownergraph.errors import DateError, FormatError, InputError
-from ownergraph.graph.model import normalize_identifier
+from ownergraph.graph.model import Designation, normalize_identifier
+from ownergraph.graph.snapshots import ListSnapshot
 from ownergraph.loaders.base import Item, make_record, register
 
 __all__ = [
@@ -815,11 +816,65 @@ def load_files(path: Path) -> list[Path]:
     return sorted(set(out))
 
 
+_SNAPSHOT_LISTS = {"sdn": ("ofac-sdn", "OFAC SDN"), "cons": ("ofac-cons", "OFAC consolidated")}
+"""The two OFAC lists a load is a snapshot of; the CSV set and the advanced XML of one list are
+the same list."""
+
+
+def _csv_list(d: Designation) -> tuple[str, str] | None:
+    """The list of a legacy-CSV designation, from the source its prim file gave it."""
+    src = d.source or ""
+    if src.startswith("OFAC SDN list ("):
+        return _SNAPSHOT_LISTS["sdn"]
+    if src.startswith("OFAC Consolidated (non-SDN) list ("):
+        return _SNAPSHOT_LISTS["cons"]
+    return None
+
+
+def csv_snapshot(path: Path) -> ListSnapshot:
+    """A legacy CSV set is a full snapshot of its list(s); the files carry no publication date."""
+    return ListSnapshot(_csv_list)
+
+
+_DATE_OF_ISSUE = re.compile(
+    rb"<(?:\w+:)?DateOfIssue\b[^>]*>\s*<(?:\w+:)?Year>\s*(\d{4})\s*</(?:\w+:)?Year>\s*"
+    rb"<(?:\w+:)?Month>\s*(\d{1,2})\s*</(?:\w+:)?Month>\s*<(?:\w+:)?Day>\s*(\d{1,2})\s*</(?:\w+:)?Day>"
+)
+
+
+def xml_date_of_issue(head: bytes) -> dt.date | None:
+    """The ``DateOfIssue`` an advanced XML file states right after its root, or ``None``.
+
+    >>> xml_date_of_issue(b'<Sanctions><DateOfIssue CalendarTypeID="1"><Year>2020</Year>'
+    ...                   b'<Month>3</Month><Day>17</Day></DateOfIssue>')
+    datetime.date(2020, 3, 17)
+    """
+    m = _DATE_OF_ISSUE.search(head)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def xml_snapshot(path: Path) -> ListSnapshot:
+    """An advanced XML file is a full snapshot of one list (SDN, or consolidated when its name
+    says ``cons``, the rule the CSV prim files follow), dated by its ``DateOfIssue``."""
+    lst = _SNAPSHOT_LISTS["cons" if "cons" in path.name.lower() else "sdn"]
+    date = None
+    if path.is_file():
+        with open(path, "rb") as f:
+            date = xml_date_of_issue(f.read(1 << 16))
+    return ListSnapshot(lambda _d: lst, date, "DateOfIssue in the file" if date else "")
+
+
 @register(
     "ofac-csv",
     "OFAC legacy CSV: SDN or consolidated prim file with its add/alt/comments",
     _sniff_csv,
     files=load_files,
+    snapshot=csv_snapshot,
 )
 def parse_ofac_csv(path: Path) -> Iterator[Item]:
     """Yield the records of an OFAC prim file (with its siblings) or of every prim file in a folder."""
@@ -1115,7 +1170,8 @@ def _xml_entry(el: Any, refs: _XmlRefs) -> tuple[str, str, dict[str, Any]]:
     }
 
 
-@register("ofac-xml", "OFAC advanced XML (SDN_ADVANCED.XML / CONS_ADVANCED.XML)", _sniff_xml)
+@register("ofac-xml", "OFAC advanced XML (SDN_ADVANCED.XML / CONS_ADVANCED.XML)", _sniff_xml,
+          snapshot=xml_snapshot)
 def parse_ofac_xml(path: Path) -> Iterator[Item]:
     """Yield the parties, designations and relationships of an OFAC advanced XML file."""
     from xml.etree.ElementTree import ParseError

@@ -19,6 +19,7 @@ when ``listed <= date < delisted``. Missing dates are open.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from ownergraph.graph.view import EdgeInfo, GraphView
     from ownergraph.graph.workspace import Workspace
 
-__all__ = ["ENGINES", "Engine", "GraphBackend"]
+__all__ = ["ENGINES", "Engine", "GraphBackend", "canonical_rank"]
 
 Engine = Literal["memory", "neo4j"]
 ENGINES: Final[tuple[Engine, ...]] = ("memory", "neo4j")
@@ -112,3 +113,30 @@ if TYPE_CHECKING:  # mypy checks here that both engines implement the interface
 
     def _neo4j_engine(view: Neo4jView) -> GraphBackend:
         return view
+
+
+_RANKS: weakref.WeakKeyDictionary[Any, I64] = weakref.WeakKeyDictionary()
+
+
+def canonical_rank(view: GraphBackend) -> I64:
+    """Each node's position in canonical-id order (built once per view).
+
+    Ties that would otherwise be broken by node number (which differs between the engines: load
+    order in a workspace, canonical order on a server) are broken by this rank instead, so both
+    engines choose the same among equal candidates.
+
+    Examples
+    --------
+    >>> from ownergraph.queries.reference_paths import view_from_arrays
+    >>> canonical_rank(view_from_arrays(["b", "c", "a"], [0], [1], [1])).tolist()
+    [1, 2, 0]
+    """
+    rank = _RANKS.get(view)
+    if rank is None:
+        import pyarrow.compute as pc
+
+        order = pc.sort_indices(view.table("nodes").column("id")).to_numpy()
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order), dtype=np.int64)
+        _RANKS[view] = rank
+    return rank

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
 import numpy as np
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from ownergraph.graph.view import EdgeInfo, GraphView
     from ownergraph.graph.workspace import Workspace
 
-__all__ = ["ENGINES", "Engine", "GraphBackend", "canonical_rank"]
+__all__ = ["ENGINES", "Engine", "FixpointRule", "GraphBackend", "array_fixpoint", "canonical_rank"]
 
 Engine = Literal["memory", "neo4j"]
 ENGINES: Final[tuple[Engine, ...]] = ("memory", "neo4j")
@@ -44,6 +45,38 @@ ENGINES: Final[tuple[Engine, ...]] = ("memory", "neo4j")
 I8 = npt.NDArray[np.int8]
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
+
+
+ROLE_SHARES, ROLE_VOTES, ROLE_CONTROLLED, ROLE_POSSIBLY = 1, 2, 3, 4
+"""What an edge kind counts as under a regime (0: nothing), see :class:`FixpointRule`."""
+
+
+@dataclass(frozen=True)
+class FixpointRule:
+    """The numbers of one regime's 50% rule that a fixpoint needs (``docs/regimes.md``).
+
+    ``roles[k]`` is what edge kind ``k`` (index into ``OWNERSHIP_KINDS``) counts as: 0 nothing,
+    1 shares, 2 votes, 3 control (joins the lower fixpoint), 4 possible control (joins only the
+    upper one). ``threshold``/``votes_threshold`` are in parts per million (above 100% when the
+    rule has none), ``inclusive`` when reaching them exactly counts; ``pool`` pools the stakes of a
+    joint arrangement (UK Schedule 1).
+    """
+
+    roles: tuple[int, ...]
+    threshold: int
+    inclusive: bool
+    votes_threshold: int
+    votes_inclusive: bool
+    pool: bool
+
+    def meets(self, total: int, open_bound: bool, votes: bool, upper: bool) -> bool:
+        """Whether a sum of lower (``upper=False``) or upper bounds meets the threshold for certain
+        (lower) or possibly (upper): above it, or at it when inclusive and (lower) any summand's
+        bound is open, or (upper) none is."""
+        thr, inc = (self.votes_threshold, self.votes_inclusive) if votes else (self.threshold, self.inclusive)
+        if total != thr:
+            return total > thr
+        return (inc and not open_bound) if upper else (inc or open_bound)
 
 
 class GraphBackend(Protocol):
@@ -102,6 +135,9 @@ class GraphBackend(Protocol):
     def claim_rows(self, i: int) -> list[dict[str, Any]]: ...
     def table(self, name: str) -> pa.Table: ...
 
+    # the regimes' fixpoint (restricted, loopholes, exposure)
+    def fixpoint(self, seeds: Iterable[int], upper: bool, rule: FixpointRule) -> dict[int, int]: ...
+
     # the researchers' API
     def to_networkx(self, nodes: Iterable[int] | None = None) -> nx.MultiDiGraph[str]: ...
 
@@ -140,3 +176,105 @@ def canonical_rank(view: GraphBackend) -> I64:
         rank[order] = np.arange(len(order), dtype=np.int64)
         _RANKS[view] = rank
     return rank
+
+
+def array_fixpoint(view: GraphView, seeds: Iterable[int], upper: bool, rule: FixpointRule) -> dict[int, int]:
+    """The in-memory engine's fixpoint: members of the lower (``upper=False``) or upper fixpoint
+    from ``seeds``, each with the synchronous round in which it joined (0 for seeds).
+
+    A FIFO worklist over the view's CSR arrays in pure Python: it touches only the edges out of
+    members, so it is O(V + E) in the restricted cone. Members are processed in round order, so
+    an entity that crosses the threshold while the members of round ``r`` are processed joins in
+    round ``r + 1``: the synchronous semantics the Neo4j engine computes round by round.
+    """
+    level: dict[int, int] = {}
+    for s in seeds:
+        level.setdefault(int(s), 0)
+    queue = list(level)
+    ptr, dst, kind, flags = view.out_ptr, view.dst, view.kind, view.flags
+    in_ptr, in_edges = view.in_ptr, view.in_edges
+    bound = view.hi if upper else view.lo
+    bit = 2 if upper else 1
+    roles = rule.roles
+    T, incl, VT, vincl = rule.threshold, rule.inclusive, rule.votes_threshold, rule.votes_inclusive
+    has_arr: npt.NDArray[np.bool_] | None = None
+    arr_col: Any = None
+    if rule.pool and view.m:
+        import pyarrow.compute as pc
+
+        arr_col = view.table("edges").column("arrangement")
+        valid = np.asarray(pc.is_valid(arr_col).to_numpy(zero_copy_only=False), dtype=bool)
+        has_arr = valid[view.edge_rows]
+    arrangements: dict[int, str | None] = {}
+
+    def arrangement(e: int) -> str | None:
+        if has_arr is None or not has_arr[e]:
+            return None
+        if e not in arrangements:
+            arrangements[e] = arr_col[int(view.edge_rows[e])].as_py()
+        return arrangements[e]
+
+    pool = has_arr is not None
+    acc: dict[int, list[int]] = {}
+    counted: dict[int, set[int]] = {}
+    pooled: set[tuple[int, str, int]] = set()
+    i = 0
+    while i < len(queue):
+        x = queue[i]
+        i += 1
+        a = int(ptr[x])
+        b = int(ptr[x + 1])
+        if a == b:
+            continue
+        nxt = level[x] + 1
+        ys = dst[a:b].tolist()
+        ks = kind[a:b].tolist()
+        vals: list[int] | None = None
+        fls: list[int] = []
+        for j in range(b - a):
+            y = ys[j]
+            if y in level:
+                continue
+            r = roles[ks[j]]
+            if r == 0:
+                continue
+            if r >= ROLE_CONTROLLED:
+                if r == ROLE_CONTROLLED or upper:
+                    level[y] = nxt
+                    queue.append(y)
+                continue
+            if vals is None:
+                vals = bound[a:b].tolist()
+                fls = flags[a:b].tolist()
+            st = acc.get(y)
+            if st is None:
+                st = acc[y] = [0, 0, 0, 0]
+            o = 0 if r == ROLE_SHARES else 2
+            if pool:
+                e = a + j
+                cs = counted.setdefault(y, set())
+                if e in cs:
+                    continue
+                cs.add(e)
+                st[o] += vals[j]
+                st[o + 1] |= fls[j] & bit
+                arr = arrangement(e)
+                if arr is not None and (y, arr, r) not in pooled:
+                    pooled.add((y, arr, r))
+                    for e2 in in_edges[in_ptr[y] : in_ptr[y + 1]].tolist():
+                        if e2 not in cs and roles[int(kind[e2])] == r and arrangement(e2) == arr:
+                            cs.add(e2)
+                            st[o] += int(bound[e2])
+                            st[o + 1] |= int(flags[e2]) & bit
+            else:
+                st[o] += vals[j]
+                st[o + 1] |= fls[j] & bit
+            if o == 0:
+                thr, inc = T, incl
+            else:
+                thr, inc = VT, vincl
+            tot = st[o]
+            if tot > thr or (tot == thr and ((inc and not st[o + 1]) if upper else (inc or st[o + 1]))):
+                level[y] = nxt
+                queue.append(y)
+    return level

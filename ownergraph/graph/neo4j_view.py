@@ -37,7 +37,7 @@ import datetime as dt
 import logging
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self
@@ -57,6 +57,7 @@ from ownergraph.graph.view import GraphView
 if TYPE_CHECKING:
     from neo4j import EagerResult
 
+    from ownergraph.graph.backend import FixpointRule
     from ownergraph.graph.neo4j_store import _Conn
 
 __all__ = ["Neo4jView", "canonical_layout", "read_tables"]
@@ -473,6 +474,7 @@ class Neo4jView(GraphView):
         """Seconds spent per step of reading the graph (for benchmarks)."""
         self._stack = ExitStack()
         self._closed = False
+        self._present_types: set[str] | None = None
         try:
             self._conn = self._stack.enter_context(_connect(uri, user, password, database))
             self.server_version = self._conn.version
@@ -537,6 +539,33 @@ class Neo4jView(GraphView):
         """Every id and strong identifier node ``i`` answers to (canonical id first)."""
         res = self._connection().run(_Q_ALL_KEYS, {"id": self.id(i)}, read=True)
         return [str(k) for k in (res.records[0]["ids"] or [])] if res.records else [self.id(i)]
+
+    # -- the work on the server ------------------------------------------------------------------
+    def fixpoint(self, seeds: Iterable[int], upper: bool, rule: FixpointRule) -> dict[int, int]:
+        """A regime's fixpoint computed on the server, one round of Cypher per synchronous round
+        (:func:`ownergraph.graph.neo4j_cypher.fixpoint`)."""
+        from ownergraph.graph import neo4j_cypher
+
+        return neo4j_cypher.fixpoint(
+            self._connection(), self._types(), self.as_of, self._ids_of, self._nodes_of, seeds, upper, rule
+        )
+
+    def _types(self) -> set[str]:
+        """Relationship types in use in the database (read once)."""
+        if self._present_types is None:
+            res = self._connection().run(
+                "CALL db.relationshipTypes() YIELD relationshipType RETURN collect(relationshipType) AS t",
+                read=True,
+            )
+            self._present_types = {str(t) for t in res.records[0]["t"]}
+        return self._present_types
+
+    def _ids_of(self, nodes: Sequence[int]) -> list[str]:
+        ids = self.ids()
+        return [ids[int(i)] for i in nodes]
+
+    def _nodes_of(self, keys: Sequence[str]) -> npt.NDArray[np.int64]:
+        return np.asarray(self._canonical.get_indexer(pd.Index(list(keys), dtype=object)), dtype=np.int64)
 
     def _connection(self) -> _Conn:
         if self._closed:

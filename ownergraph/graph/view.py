@@ -28,6 +28,7 @@ from ownergraph.graph.shares import Share
 if TYPE_CHECKING:
     import networkx as nx
 
+    from ownergraph.graph.backend import FixpointRule
     from ownergraph.graph.workspace import Workspace
 
 __all__ = ["EdgeInfo", "GraphView", "date_of"]
@@ -316,6 +317,14 @@ class GraphView:
     def table(self, name: str) -> pa.Table:
         """A raw cache table (``holdings``, ``venues``, ...) for queries that need it."""
         return self._t[name]
+
+    # -- the regimes' fixpoint -----------------------------------------------------------------
+    def fixpoint(self, seeds: Iterable[int], upper: bool, rule: FixpointRule) -> dict[int, int]:
+        """Members of a regime's lower or upper fixpoint from ``seeds`` with their rounds
+        (:func:`~ownergraph.graph.backend.array_fixpoint` on this view's arrays)."""
+        from ownergraph.graph.backend import array_fixpoint
+
+        return array_fixpoint(self, seeds, upper, rule)
 
     # -- networkx ------------------------------------------------------------------------------
     def to_networkx(self, nodes: Iterable[int] | None = None) -> nx.MultiDiGraph[str]:

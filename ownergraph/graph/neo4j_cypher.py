@@ -155,8 +155,88 @@ def fixpoint(
 
 # -- hops for the shared searches ---------------------------------------------------------------------
 class Steps:
-    """Placeholder: see :func:`cone` and the path searches (filled in below)."""
+    """:class:`ownergraph.queries.paths.Steps` on the server: one Cypher query per hop.
+
+    A hop from a frontier returns, for every active edge of the allowed kinds out of (forward),
+    into (backward) or at (undirected) a frontier entity, the entity at its other end. The work
+    of a hop is estimated by the frontier's size (which side grows first never changes the
+    answer, only the number of queries).
+    """
+
+    def __init__(
+        self,
+        conn: _Conn,
+        present_types: Iterable[str],
+        as_of: dt.date,
+        n: int,
+        ids: Callable[[Sequence[int]], list[str]],
+        nodes: Callable[[Sequence[str]], I64],
+        kinds: frozenset[int] | None,
+        directed: bool,
+    ) -> None:
+        self._conn = conn
+        self._as_of = as_of.isoformat()
+        self._n = n
+        self._ids, self._nodes = ids, nodes
+        types = "|".join(edge_types(present_types, kinds))
+        self._queries: dict[bool, str | None] = {}
+        for forward in (True, False):
+            if not types:
+                self._queries[forward] = None
+                continue
+            left, right = ("-", "->") if forward else ("<-", "-")
+            if not directed:
+                left, right = "-", "-"
+            self._queries[forward] = (
+                f"UNWIND $ids AS i MATCH (:Entity {{id: i}}){left}[r:{types}]{right}(b:Entity) "
+                f"WHERE {ACTIVE} RETURN collect([i, b.id]) AS rows"
+            )
+
+    @property
+    def n(self) -> int:
+        return self._n
+
+    def _hop(self, frontier: I64, forward: bool) -> tuple[I64, I64]:
+        query = self._queries[forward]
+        if query is None or not len(frontier):
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        res = self._conn.run(query, {"ids": self._ids(frontier.tolist()), "as_of": self._as_of}, read=True)
+        rows = res.records[0]["rows"] if res.records else []
+        if not rows:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        came, went = zip(*rows, strict=True)
+        return self._nodes(list(went)), self._nodes(list(came))
+
+    def forward(self, frontier: I64) -> tuple[I64, I64]:
+        return self._hop(frontier, True)
+
+    def backward(self, frontier: I64) -> tuple[I64, I64]:
+        return self._hop(frontier, False)
+
+    def weight(self, frontier: I64, forward: bool) -> int:
+        return len(frontier)
 
 
-def cone(*_args: Any) -> None:  # pragma: no cover - filled in below
-    raise NotImplementedError
+def cone(
+    conn: _Conn,
+    present_types: Iterable[str],
+    as_of: dt.date,
+    ids: Callable[[Sequence[int]], list[str]],
+    nodes: Callable[[Sequence[str]], I64],
+    q: int,
+    direction: str,
+    kinds: frozenset[int],
+) -> list[int]:
+    """Every entity with a walk of active ``kinds`` edges to (``up``) or from (``down``) ``q``,
+    ``q`` included: a BFS with one bounded frontier query per hop."""
+    steps = Steps(conn, present_types, as_of, 0, ids, nodes, kinds, directed=True)
+    seen = {int(q)}
+    frontier = np.array([q], dtype=np.int64)
+    while len(frontier):
+        nb, _ = steps.backward(frontier) if direction == "up" else steps.forward(frontier)
+        new = sorted(set(nb.tolist()) - seen)
+        seen.update(new)
+        frontier = np.asarray(new, dtype=np.int64)
+    return sorted(seen)

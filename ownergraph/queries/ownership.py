@@ -399,8 +399,9 @@ def ownership(
         raise ValueError(f"max_depth must be at least 1, not {max_depth!r}")
     q = view.index(id)
     if not look_through:
-        return _direct(view, q, direction, min_share)
-    return _look_through(view, q, direction, min_share, max_depth)
+        return _direct(view.around([q], "in" if direction == "up" else "out"), q, direction, min_share)
+    # the cone and the edges at its nodes (gathered hop by hop on a Neo4j server)
+    return _look_through(view.cone(q, direction, frozenset({_SHARES})), q, direction, min_share, max_depth)
 
 
 def _direct(view: GraphView, q: int, direction: Direction, min_share: float) -> Rows[OwnershipRow]:

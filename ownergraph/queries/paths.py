@@ -37,7 +37,7 @@ from ownergraph.graph.model import OWNERSHIP_KINDS
 from ownergraph.graph.view import GraphView
 from ownergraph.queries.rows import Row, Rows, share_fields
 
-__all__ = ["PathEdge", "PathRow", "paths", "paths_between"]
+__all__ = ["PathEdge", "PathRow", "Steps", "csr_steps", "paths", "paths_between"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -196,6 +196,11 @@ class _CsrSteps:
 
     def weight(self, frontier: IntArray, forward: bool) -> int:
         return _weight(self._side(forward)[0], frontier)
+
+
+def csr_steps(view: GraphView, kinds: frozenset[int] | None, directed: bool) -> Steps:
+    """The in-memory engine's :class:`Steps`: CSR expansions over the edges of ``kinds``."""
+    return _CsrSteps(_adjacency(view, kinds), directed)
 
 
 def _bidirectional(
@@ -483,10 +488,13 @@ def paths_between(
     """
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k!r}")
-    adj = _adjacency(view, _kind_codes(kinds))
-    found = _k_shortest(_CsrSteps(adj, directed), view.id, int(s), int(t), k, max_depth)
+    codes = _kind_codes(kinds)
+    found = _k_shortest(view.steps(codes, directed), view.id, int(s), int(t), k, max_depth)
+    # the hops are explained from the edges at the paths' nodes (the whole view in memory)
+    sub = view.around({x for nodes in found for x in nodes})
+    adj = _adjacency(sub, codes)
     rows: list[PathRow] = []
     for rank, nodes in enumerate(found, start=1):
-        hops = [_hop(view, adj, u, v, directed) for u, v in itertools.pairwise(nodes)]
+        hops = [_hop(sub, adj, u, v, directed) for u, v in itertools.pairwise(nodes)]
         rows.append(PathRow(rank=rank, length=len(nodes) - 1, path=[view.id(x) for x in nodes], edges=hops))
     return Rows(rows)

@@ -351,6 +351,19 @@ class _Engine:
     def __init__(self, view: GraphView, params: RegimeParams) -> None:
         self.view = view
         self.params = params
+        self.roles = tuple(_ROLE_CODE.get(r, 0) for r in params.roles)
+        self.T = params.threshold_ppm if params.threshold_ppm is not None else PPM + 1
+        self.incl = params.inclusive
+        self.VT = params.votes_threshold_ppm if params.votes_threshold_ppm is not None else PPM + 1
+        self.vincl = params.votes_inclusive
+        self.pool = params.pool_arrangements
+        self.rule = FixpointRule(self.roles, self.T, self.incl, self.VT, self.vincl, self.pool)
+        self._scope: dict[int, bool] = {}
+
+    def bind(self, view: GraphView) -> None:
+        """Read derivations from ``view``'s arrays: the fixpoint view itself in memory, the
+        edges into the derived entities read from the server on Neo4j (``view.around``)."""
+        self.view = view
         self.ptr = view.out_ptr
         self.in_ptr = view.in_ptr
         self.in_edges = view.in_edges
@@ -360,14 +373,6 @@ class _Engine:
         self.hi = view.hi
         self.flags = view.flags
         self.kind = view.kind
-        self.roles = tuple(_ROLE_CODE.get(r, 0) for r in params.roles)
-        self.T = params.threshold_ppm if params.threshold_ppm is not None else PPM + 1
-        self.incl = params.inclusive
-        self.VT = params.votes_threshold_ppm if params.votes_threshold_ppm is not None else PPM + 1
-        self.vincl = params.votes_inclusive
-        self.pool = params.pool_arrangements
-        self.rule = FixpointRule(self.roles, self.T, self.incl, self.VT, self.vincl, self.pool)
-        self._scope: dict[int, bool] = {}
         self._arr: dict[int, str | None] = {}
         self._has_arr: npt.NDArray[np.bool_] | None = None
         self._arr_col: pa.ChunkedArray | None = None
@@ -645,10 +650,7 @@ def restricted(
             units: list[tuple[int | None, list[int]]] = [(d, [d]) for d in seed_nodes]
         else:
             units = [(None, seed_nodes)]
-        ptr = view.out_ptr
         for chain, members in units:
-            if chain is not None and ptr[chain] == ptr[chain + 1]:
-                continue
             key: str | None = "" if chain is None else None
             for upper, best in ((False, best_r), (True, best_p)):
                 fp = eng.fixpoint(members, upper)
@@ -665,9 +667,10 @@ def restricted(
                         best[y] = (k, key, chain, fp)
         items = [(y, fp, False, k, chain) for y, (k, _key, chain, fp) in best_r.items()]
         items += [(y, fp, True, k, chain) for y, (k, _key, chain, fp) in best_p.items() if y not in best_r]
+        eng.bind(view.around([it[0] for it in items], "in"))
         derived = {dv.node: dv for dv in eng.derive_all(items)}
-        return _rows(view, reg, params, seeds, derived, eng.in_scope)
-    return _rows(view, reg, params, seeds, {}, lambda _node: True)
+        return _rows(eng.view, reg, params, seeds, derived, eng.in_scope)
+    return _rows(view.around((), "in"), reg, params, seeds, {}, lambda _node: True)  # seeds only: no edges
 
 
 def _rows(

@@ -3,11 +3,15 @@
 A query (:mod:`ownergraph.queries`) is a plain function that takes a view first and reads only
 what :class:`GraphBackend` lists: node ids and names, the active ownership/control edges as
 CSR arrays in both directions, the cache tables (designations, listings, holdings, the raw edge
-records), and key resolution. The in-memory engine (:class:`~ownergraph.graph.view.GraphView`,
-over a workspace's columnar cache) and the Neo4j engine
-(:class:`~ownergraph.graph.neo4j_view.Neo4jView`, the same arrays read from a server with
-parameterised Cypher) both provide them, so no query is written twice;
-:func:`ownergraph.graph.engine.open_view` is the one place that chooses between them.
+records), key resolution, and the primitives that carry a query's work: ``fixpoint`` (a
+regime's 50% rule), ``steps`` (one BFS hop, for paths), ``cone`` (look-through ownership) and
+``around`` (the edges at some nodes, to explain an answer). The in-memory engine
+(:class:`~ownergraph.graph.view.GraphView`, over a workspace's columnar cache) runs them on its
+arrays; the Neo4j engine (:class:`~ownergraph.graph.neo4j_view.Neo4jView`) runs them on the
+server in parameterised Cypher and reads the arrays only for queries that walk them. So no
+query is written twice; :func:`ownergraph.graph.engine.open_view` is the one place that
+chooses between them. No answer depends on node numbers (which differ between the engines):
+ties are broken by canonical id (:func:`canonical_rank`).
 
 Edge semantics shared by both engines: an edge is active on the view's date when
 ``start <= date <= end``; one edge per (owner, owned, kind) is kept, the one with the latest

@@ -1,36 +1,43 @@
-"""The Neo4j engine: the graph as of one date, read from a Neo4j server.
+"""The Neo4j engine: the graph as of one date on a Neo4j server.
 
 A :class:`Neo4jView` answers the same primitives as the in-memory
 :class:`~ownergraph.graph.view.GraphView` (:class:`~ownergraph.graph.backend.GraphBackend`), so
 every query in :mod:`ownergraph.queries` runs on it unchanged and gives the same rows. It reads
 the property graph written by :func:`ownergraph.graph.neo4j_store.push` (schema in
-``docs/neo4j-schema.md``) with a few parameterised Cypher queries, one per record kind, and
-lays the records out as the in-memory engine's columns:
+``docs/neo4j-schema.md``) with parameterised Cypher, and nothing before a query needs it.
 
-* ``:Entity`` nodes become dense node numbers in canonical-id order;
+The primitives that carry a query's work run on the server (:mod:`ownergraph.graph.neo4j_cypher`):
+``fixpoint`` (``restricted``, and through it ``loopholes`` and ``exposure``) in one Cypher round
+per synchronous round, ``steps`` (the BFS hops of ``path``) one query per hop, ``cone`` (the
+look-through cone of ``ownership``) hop by hop; ``around`` then reads only the edges at the
+nodes of an answer, to explain it with the shared code (derivations, hops, stakes).
+
+What is read is laid out as the in-memory engine's columns, each table when first needed:
+
+* ``:Entity`` nodes become dense node numbers in canonical-id order (the node table is read
+  once: every answer names entities by id);
 * ownership/control relationships (``OWNS``, ``VOTES``, ``BOARD``, ``CONTROLS``,
   ``CONSOLIDATES``) that have started by the date (``start <= $as_of``: the server leaves out
-  the future) become the edge records; the shared view code then keeps the edges active on the
-  date, one per (owner, owned, kind) by latest ``start`` and then ``seq``, and builds the CSR
-  arrays the queries walk. Ended records stay in the table: the ``timing`` loophole reads them;
+  the future) become edge records; the shared view code keeps the edges active on the date, one
+  per (owner, owned, kind) by latest ``start`` and then ``seq``, and builds the CSR arrays. The
+  whole graph's edges are read only when a query walks the arrays itself (the loophole patterns
+  and exposure's relation searches; :attr:`Neo4jView.loaded` tells). Ended records stay in the
+  table: the ``timing`` loophole reads them;
 * ``DESIGNATED``, ``LISTED_ON`` (plus the MIC-less listings kept as ``Entity.isins``) and
   ``HOLDS`` relationships become the designation, listing and holding tables.
 
-Whole-graph queries (``restricted``, ``loopholes``, ``exposure``) need every active edge, so
-the view reads them once and the fixpoints and breadth-first searches run on the arrays, in the
-code the in-memory engine uses. Keys are resolved on the server: a canonical id maps to its
-node number directly, any other id or ``scheme:value`` identifier is looked up in
-``Entity.ids`` by one Cypher query per batch, so the view never downloads the identifiers.
+Keys are resolved on the server: a canonical id maps to its node number directly, any other id
+or ``scheme:value`` identifier is looked up in ``Entity.ids`` by one Cypher query per batch, so
+the view never downloads the identifiers.
 
 What the server does not hold is not in the view: claims (names only, never pushed), aliases
 and per-record provenance of entities (``show`` and name matching by alias need the
-workspace), the load order of records (ties that the in-memory engine breaks by it are broken
-here by canonical id and file position), and the dates and sources of listings without a MIC
+workspace), the load order of records (no answer depends on it: ties are broken by canonical
+id and file position on both engines), and the dates and sources of listings without a MIC
 (only their ISINs are pushed; they count as listed on every date).
 
 The view holds one driver until :meth:`close` (or the end of a ``with`` block).
 """
-
 from __future__ import annotations
 
 import datetime as dt

@@ -38,6 +38,7 @@ id and file position on both engines), and the dates and sources of listings wit
 
 The view holds one driver until :meth:`close` (or the end of a ``with`` block).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -322,6 +323,19 @@ class _Reader:
         return t.take(pa.array(_record_order(t, self.paths), pa.int64()))
 
     # -- one table each ----------------------------------------------------------------------------
+    def ids(self) -> list[str]:
+        """Canonical ids in node order (the numbering), read alone: ids are all a path search or
+        a key lookup needs, and they read several times faster than the whole node table."""
+        if self._index is None:
+            clock = time.perf_counter()
+            got = _rows(
+                self.conn, _cols("id=e.id"), self.schema.query("MATCH (e:Entity)", _cols("id=e.id"), "Entity")
+            )
+            ids = sorted(str(x) for x in got["id"])
+            self._index = pd.Index(ids, dtype=object)
+            self._lap("read ids", clock)
+        return list(self._index)
+
     def nodes(self) -> pa.Table:
         clock = time.perf_counter()
         ent = _rows(
@@ -532,8 +546,8 @@ class _Tables(Mapping[str, pa.Table]):
         t = self._have.get(name)
         if t is None:
             r = self._reader
-            if name != "nodes" and r._index is None:
-                self["nodes"]
+            if r._index is None:
+                r.ids()
             if name in ("edges", "edges_by_dst"):
                 self._have["edges"] = r.edges()
                 self._have["edges_by_dst"] = _by_dst(self._have["edges"])
@@ -586,7 +600,8 @@ def read_tables(
     return out, dict(reader.paths)
 
 
-_NODE_ATTRS: Final = frozenset({"n", "_ids", "_names", "kinds"})
+_ID_ATTRS: Final = frozenset({"n", "_ids"})
+_NODE_ATTRS: Final = frozenset({"_names", "kinds"})
 _DESIGNATION_ATTRS: Final = frozenset({"_des_active", "_des_node", "_des_regime"})
 _EDGE_ATTRS: Final = frozenset(
     {
@@ -682,7 +697,12 @@ class Neo4jView(GraphView):
         """Node, designation and edge arrays, read from the server when first used."""
         if name.startswith("__") or "_tables" not in self.__dict__:
             raise AttributeError(name)
-        if name in _NODE_ATTRS:
+        if name in _ID_ATTRS:
+            ids = self._reader.ids()
+            self.n = len(ids)
+            self._ids = pa.array(ids, pa.string())
+            self._id_cache = ids
+        elif name in _NODE_ATTRS:
             self._index_nodes(self._tables["nodes"])
         elif name in _DESIGNATION_ATTRS:
             self._index_designations(self._tables["designations"])

@@ -188,6 +188,10 @@ def canonical_rank(view: GraphBackend) -> I64:
     return rank
 
 
+_ARRANGED: weakref.WeakKeyDictionary[Any, npt.NDArray[np.bool_]] = weakref.WeakKeyDictionary()
+"""Per view: which edges belong to a joint arrangement."""
+
+
 def array_fixpoint(view: GraphView, seeds: Iterable[int], upper: bool, rule: FixpointRule) -> dict[int, int]:
     """The in-memory engine's fixpoint: members of the lower (``upper=False``) or upper fixpoint
     from ``seeds``, each with the synchronous round in which it joined (0 for seeds).
@@ -210,11 +214,13 @@ def array_fixpoint(view: GraphView, seeds: Iterable[int], upper: bool, rule: Fix
     has_arr: npt.NDArray[np.bool_] | None = None
     arr_col: Any = None
     if rule.pool and view.m:
-        import pyarrow.compute as pc
-
         arr_col = view.table("edges").column("arrangement")
-        valid = np.asarray(pc.is_valid(arr_col).to_numpy(zero_copy_only=False), dtype=bool)
-        has_arr = valid[view.edge_rows]
+        has_arr = _ARRANGED.get(view)
+        if has_arr is None:  # once per view: the UK runs one fixpoint per designated person
+            import pyarrow.compute as pc
+
+            valid = np.asarray(pc.is_valid(arr_col).to_numpy(zero_copy_only=False), dtype=bool)
+            has_arr = _ARRANGED[view] = valid[view.edge_rows]
     arrangements: dict[int, str | None] = {}
 
     def arrangement(e: int) -> str | None:

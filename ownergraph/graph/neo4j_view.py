@@ -1,31 +1,39 @@
-"""The Neo4j engine: the graph as of one date, read from a Neo4j server.
+"""The Neo4j engine: the graph as of one date on a Neo4j server.
 
 A :class:`Neo4jView` answers the same primitives as the in-memory
 :class:`~ownergraph.graph.view.GraphView` (:class:`~ownergraph.graph.backend.GraphBackend`), so
 every query in :mod:`ownergraph.queries` runs on it unchanged and gives the same rows. It reads
 the property graph written by :func:`ownergraph.graph.neo4j_store.push` (schema in
-``docs/neo4j-schema.md``) with a few parameterised Cypher queries, one per record kind, and
-lays the records out as the in-memory engine's columns:
+``docs/neo4j-schema.md``) with parameterised Cypher, and nothing before a query needs it.
 
-* ``:Entity`` nodes become dense node numbers in canonical-id order;
+The primitives that carry a query's work run on the server (:mod:`ownergraph.graph.neo4j_cypher`):
+``fixpoint`` (``restricted``, and through it ``loopholes`` and ``exposure``) in one Cypher round
+per synchronous round, ``steps`` (the BFS hops of ``path``) one query per hop, ``cone`` (the
+look-through cone of ``ownership``) hop by hop; ``around`` then reads only the edges at the
+nodes of an answer, to explain it with the shared code (derivations, hops, stakes).
+
+What is read is laid out as the in-memory engine's columns, each table when first needed:
+
+* ``:Entity`` nodes become dense node numbers in canonical-id order (the node table is read
+  once: every answer names entities by id);
 * ownership/control relationships (``OWNS``, ``VOTES``, ``BOARD``, ``CONTROLS``,
   ``CONSOLIDATES``) that have started by the date (``start <= $as_of``: the server leaves out
-  the future) become the edge records; the shared view code then keeps the edges active on the
-  date, one per (owner, owned, kind) by latest ``start`` and then ``seq``, and builds the CSR
-  arrays the queries walk. Ended records stay in the table: the ``timing`` loophole reads them;
+  the future) become edge records; the shared view code keeps the edges active on the date, one
+  per (owner, owned, kind) by latest ``start`` and then ``seq``, and builds the CSR arrays. The
+  whole graph's edges are read only when a query walks the arrays itself (the loophole patterns
+  and exposure's relation searches; :attr:`Neo4jView.loaded` tells). Ended records stay in the
+  table: the ``timing`` loophole reads them;
 * ``DESIGNATED``, ``LISTED_ON`` (plus the MIC-less listings kept as ``Entity.isins``) and
   ``HOLDS`` relationships become the designation, listing and holding tables.
 
-Whole-graph queries (``restricted``, ``loopholes``, ``exposure``) need every active edge, so
-the view reads them once and the fixpoints and breadth-first searches run on the arrays, in the
-code the in-memory engine uses. Keys are resolved on the server: a canonical id maps to its
-node number directly, any other id or ``scheme:value`` identifier is looked up in
-``Entity.ids`` by one Cypher query per batch, so the view never downloads the identifiers.
+Keys are resolved on the server: a canonical id maps to its node number directly, any other id
+or ``scheme:value`` identifier is looked up in ``Entity.ids`` by one Cypher query per batch, so
+the view never downloads the identifiers.
 
 What the server does not hold is not in the view: claims (names only, never pushed), aliases
 and per-record provenance of entities (``show`` and name matching by alias need the
-workspace), the load order of records (ties that the in-memory engine breaks by it are broken
-here by canonical id and file position), and the dates and sources of listings without a MIC
+workspace), the load order of records (no answer depends on it: ties are broken by canonical
+id and file position on both engines), and the dates and sources of listings without a MIC
 (only their ISINs are pushed; they count as listed on every date).
 
 The view holds one driver until :meth:`close` (or the end of a ``with`` block).
@@ -37,7 +45,7 @@ import datetime as dt
 import logging
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self
@@ -57,7 +65,9 @@ from ownergraph.graph.view import GraphView
 if TYPE_CHECKING:
     from neo4j import EagerResult
 
+    from ownergraph.graph.backend import FixpointRule
     from ownergraph.graph.neo4j_store import _Conn
+    from ownergraph.queries.paths import Steps
 
 __all__ = ["Neo4jView", "canonical_layout", "read_tables"]
 
@@ -88,6 +98,7 @@ _EDGE_COLUMNS: Final = _cols(
     "src=a.id dst=b.id type=type(r) share=r.share start=r.start end=r.end arrangement=r.arrangement"
     " source=r.source file=r.file locator=r.locator seq=r.seq"
 )
+_EDGE_ID_COLUMNS: Final = (*_EDGE_COLUMNS, ("eid", "elementId(r)"))
 _DESIGNATION_COLUMNS: Final = _cols(
     "node=e.id regime=g.id listed=d.listed effective=d.effective removed=d.removed list=d.list"
     " program=d.program reference=d.reference source=d.source file=d.file locator=d.locator"
@@ -263,6 +274,315 @@ def canonical_layout(tables: Mapping[str, pa.Table], load_paths: Mapping[int, st
     return out
 
 
+_TABLES: Final = (
+    "nodes",
+    "keys",
+    "edges",
+    "edges_by_dst",
+    "designations",
+    "listings",
+    "holdings",
+    "claims",
+    "venues",
+)
+
+
+class _Reader:
+    """Reads the cache tables of one date from the server, one table (or one part of the edges)
+    at a time, in the canonical layout of :func:`canonical_layout` (nodes in canonical-id order,
+    records sorted as there), so a table read alone equals the one :func:`read_tables` gives."""
+
+    def __init__(self, conn: _Conn, as_of: dt.date, timings: dict[str, float] | None = None) -> None:
+        self.conn = conn
+        self.as_of = as_of
+        self.timings = timings if timings is not None else {}
+        self.schema = _Schema(conn)
+        self.loads = _Loads()
+        self.paths: dict[int, str] = {}
+        """Load id → file of every record read so far (one dict, kept up to date)."""
+        self._index: pd.Index | None = None
+
+    def _lap(self, what: str, since: float) -> None:
+        self.timings[what] = round(self.timings.get(what, 0.0) + time.perf_counter() - since, 4)
+
+    def _sync_paths(self) -> None:
+        self.paths.update(self.loads.paths())
+
+    @property
+    def index(self) -> pd.Index:
+        assert self._index is not None, "read the nodes first"
+        return self._index
+
+    def nodes_of(self, values: Sequence[str]) -> pa.Array:
+        got = self.index.get_indexer(pd.Index(list(values), dtype=object))
+        return pa.array(np.asarray(got, dtype=np.int32))
+
+    def records(self, t: pa.Table) -> pa.Table:
+        """Records in file order (as :func:`canonical_layout` sorts them)."""
+        self._sync_paths()
+        return t.take(pa.array(_record_order(t, self.paths), pa.int64()))
+
+    # -- one table each ----------------------------------------------------------------------------
+    def ids(self) -> list[str]:
+        """Canonical ids in node order (the numbering), read alone: ids are all a path search or
+        a key lookup needs, and they read several times faster than the whole node table."""
+        if self._index is None:
+            clock = time.perf_counter()
+            got = _rows(
+                self.conn, _cols("id=e.id"), self.schema.query("MATCH (e:Entity)", _cols("id=e.id"), "Entity")
+            )
+            ids = sorted(str(x) for x in got["id"])
+            self._index = pd.Index(ids, dtype=object)
+            self._lap("read ids", clock)
+        return list(self._index)
+
+    def nodes(self) -> pa.Table:
+        clock = time.perf_counter()
+        ent = _rows(
+            self.conn, _ENTITY_COLUMNS, self.schema.query("MATCH (e:Entity)", _ENTITY_COLUMNS, "Entity")
+        )
+        order = sorted(range(len(ent["id"])), key=ent["id"].__getitem__)
+        ids = [ent["id"][k] for k in order]
+        self._index = pd.Index(ids, dtype=object)
+        kind_code = {k: i for i, k in enumerate(ENTITY_KINDS)}
+        kinds = [kind_code.get(ent["kind"][k], _UNKNOWN_KIND) for k in order]
+        t = pa.table(
+            {
+                "id": _strings(ids),
+                "name": _strings([ent["name"][k] for k in order]),
+                "kind": pa.array(np.array(kinds, np.int8)),
+                "jurisdiction": _strings([ent["jurisdiction"][k] for k in order]),
+                "records": pa.array(np.ones(len(ids), dtype=np.int32)),
+            }
+        )
+        self._lap("read entities", clock)
+        return t
+
+    def edges(self, around: Sequence[str] | None = None, direction: str = "both") -> pa.Table:
+        """The ownership/control records started by the date (ended ones too: the ``timing``
+        loophole reads them): all of them, or those into (``in``), out of (``out``) or at
+        (``both``) the entities ``around``, sorted by (owner, owned, record)."""
+        clock = time.perf_counter()
+        types = "|".join(t for t in EDGE_TYPES.values() if t in self.schema.types)
+        started = "(r.start IS NULL OR r.start <= $as_of)"
+        params: dict[str, Any] = {"as_of": self.as_of.isoformat()}
+        matches: list[str] = []
+        if around is None:
+            matches.append(f"MATCH (a:Entity)-[r:{types}]->(b:Entity) WHERE {started}")
+        else:
+            params["ids"] = list(around)
+            if direction in ("in", "both"):
+                matches.append(
+                    f"UNWIND $ids AS i MATCH (a:Entity)-[r:{types}]->(b:Entity {{id: i}}) WHERE {started}"
+                )
+            if direction in ("out", "both"):
+                matches.append(
+                    f"UNWIND $ids AS i MATCH (a:Entity {{id: i}})-[r:{types}]->(b:Entity) WHERE {started}"
+                )
+        e: dict[str, list[Any]] = {c: [] for c, _ in _EDGE_COLUMNS}
+        seen: set[str] = set()
+        for match in matches if types else []:
+            got = _rows(
+                self.conn,
+                _EDGE_ID_COLUMNS,
+                self.schema.query(match, _EDGE_ID_COLUMNS),
+                params,
+            )
+            for k, eid in enumerate(got["eid"]):
+                if eid not in seen:  # a record between two entities of ``around`` comes twice
+                    seen.add(eid)
+                    for c in e:
+                        e[c].append(got[c][k])
+        lo, hi, flags = _share_columns(e["share"])
+        t = pa.table(
+            {
+                "src": self.nodes_of(e["src"]),
+                "dst": self.nodes_of(e["dst"]),
+                "lo": pa.array(lo),
+                "hi": pa.array(hi),
+                "flags": pa.array(flags),
+                "kind": pa.array(np.array([_KIND_OF_TYPE[x] for x in e["type"]], dtype=np.int8)),
+                "start": pa.array(_day_column(e["start"], NO_DATE_LO)),
+                "end": pa.array(_day_column(e["end"], NO_DATE_HI)),
+                "arrangement": _strings(e["arrangement"]),
+                "source": _strings(e["source"]),
+                "load_id": self.loads.column(e["file"]),
+                "locator": _strings(e["locator"]),
+                "seq": pa.array([-1 if s is None else s for s in e["seq"]], pa.int64()),
+            }
+        )
+        cols = [t.column(c).to_numpy() for c in ("seq", "dst", "src")]
+        t = t.take(pa.array(np.lexsort(cols)))
+        self._sync_paths()
+        self._lap("read edges", clock)
+        return t
+
+    def designations(self) -> pa.Table:
+        clock = time.perf_counter()
+        d = _rows(
+            self.conn,
+            _DESIGNATION_COLUMNS,
+            self.schema.query(
+                "MATCH (e:Entity)-[d:DESIGNATED]->(g:Regime)", _DESIGNATION_COLUMNS, "DESIGNATED", "Regime"
+            ),
+        )
+        t = pa.table(
+            {
+                "node": self.nodes_of(d["node"]),
+                "regime": pa.array(np.array([REGIME_IDS.index(r) for r in d["regime"]], dtype=np.int8)),
+                "listed": pa.array(_day_column(d["listed"], NO_DATE_LO)),
+                "effective": pa.array(_day_column(d["effective"], NO_DATE_LO)),
+                "removed": pa.array(_day_column(d["removed"], NO_DATE_HI)),
+                **{c: _strings(d[c]) for c in ("list", "program", "reference", "source")},
+                "load_id": self.loads.column(d["file"]),
+                "locator": _strings(d["locator"]),
+            }
+        )
+        t = self.records(t)
+        self._lap("designations", clock)
+        return t
+
+    def listings(self) -> pa.Table:
+        """Listings on a venue, then listings without one (pushed only as ``Entity.isins``)."""
+        clock = time.perf_counter()
+        li = _rows(
+            self.conn,
+            _LISTING_COLUMNS,
+            self.schema.query(
+                "MATCH (e:Entity)-[l:LISTED_ON]->(v:Venue)", _LISTING_COLUMNS, "LISTED_ON", "Venue"
+            ),
+        )
+        on_venue = set(zip(li["node"], li["isin"], strict=True))
+        extra = _rows(
+            self.conn,
+            _ISIN_COLUMNS,
+            self.schema.query("MATCH (e:Entity) WHERE e.isins IS NOT NULL", _ISIN_COLUMNS, "Entity", "isins"),
+        )
+        for node, isins in zip(extra["node"], extra["isins"], strict=True):
+            for isin in isins:
+                if (node, isin) not in on_venue:
+                    for col in li.values():
+                        col.append(None)
+                    li["node"][-1], li["isin"][-1] = node, isin
+        t = pa.table(
+            {
+                "node": self.nodes_of(li["node"]),
+                **{c: _strings(li[c]) for c in ("mic", "ticker", "isin")},
+                "listed": pa.array(_day_column(li["listed"], NO_DATE_LO)),
+                "delisted": pa.array(_day_column(li["delisted"], NO_DATE_HI)),
+                "source": _strings(li["source"]),
+                "load_id": self.loads.column(li["file"]),
+                "locator": _strings(li["locator"]),
+            }
+        )
+        t = self.records(t)
+        self._lap("listings", clock)
+        return t
+
+    def holdings(self) -> pa.Table:
+        """Holdings of resolved securities."""
+        clock = time.perf_counter()
+        h = _rows(
+            self.conn,
+            _HOLDING_COLUMNS,
+            self.schema.query("MATCH (h:Entity)-[x:HOLDS]->(t:Entity)", _HOLDING_COLUMNS, "HOLDS"),
+        )
+        t = pa.table(
+            {
+                "holder": self.nodes_of(h["holder"]),
+                "node": self.nodes_of(h["node"]),
+                "isin": _strings(h["isin"]),
+                "cusip": _strings(h["cusip"]),
+                **{c: pa.array(h[c], pa.float64()) for c in ("shares", "value", "weight")},
+                "as_of": pa.array(_day_column(h["as_of"], NO_DATE_LO)),
+                "source": _strings(h["source"]),
+                "load_id": self.loads.column(h["file"]),
+                "locator": _strings(h["locator"]),
+            }
+        )
+        t = self.records(t)
+        self._lap("holdings", clock)
+        return t
+
+    def venues(self) -> pa.Table:
+        v = _rows(self.conn, _VENUE_COLUMNS, self.schema.query("MATCH (v:Venue)", _VENUE_COLUMNS, "Venue"))
+        return pa.table({c: _strings(vals) for c, vals in v.items()})
+
+    @staticmethod
+    def keys() -> pa.Table:
+        """Empty: keys are resolved on the server."""
+        return pa.table({"key": pa.array([], pa.string()), "node": pa.array([], pa.int32())})
+
+    @staticmethod
+    def claims() -> pa.Table:
+        """Empty: claims are never pushed."""
+        return pa.table(
+            {
+                "node": pa.array([], pa.int32()),
+                **{c: pa.array([], pa.string()) for c in ("relation", "name", "source")},
+                "load_id": pa.array([], pa.int32()),
+                "locator": pa.array([], pa.string()),
+            }
+        )
+
+
+def _by_dst(edges: pa.Table) -> pa.Table:
+    return pa.table(
+        {"row": pa.array(np.argsort(edges.column("dst").to_numpy(), kind="stable").astype(np.int64))}
+    )
+
+
+class _Tables(Mapping[str, pa.Table]):
+    """The cache tables of a :class:`Neo4jView`, each read from the server when first asked for."""
+
+    def __init__(self, reader: _Reader) -> None:
+        self._reader = reader
+        self._have: dict[str, pa.Table] = {}
+
+    def loaded(self, name: str) -> bool:
+        return name in self._have
+
+    def __getitem__(self, name: str) -> pa.Table:
+        t = self._have.get(name)
+        if t is None:
+            r = self._reader
+            if r._index is None:
+                r.ids()
+            if name in ("edges", "edges_by_dst"):
+                self._have["edges"] = r.edges()
+                self._have["edges_by_dst"] = _by_dst(self._have["edges"])
+            elif name in _TABLES:
+                self._have[name] = getattr(r, name)()
+            else:
+                raise KeyError(name)
+            t = self._have[name]
+        return t
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_TABLES)
+
+    def __len__(self) -> int:
+        return len(_TABLES)
+
+
+class _Around(Mapping[str, pa.Table]):
+    """A subgraph's tables: its own edges, every other table the parent view's."""
+
+    def __init__(self, parent: _Tables, edges: pa.Table) -> None:
+        self._parent = parent
+        self._edges = {"edges": edges, "edges_by_dst": _by_dst(edges)}
+
+    def __getitem__(self, name: str) -> pa.Table:
+        got = self._edges.get(name)
+        return got if got is not None else self._parent[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_TABLES)
+
+    def __len__(self) -> int:
+        return len(_TABLES)
+
+
 def read_tables(
     conn: _Conn, as_of: dt.date, *, timings: dict[str, float] | None = None
 ) -> tuple[dict[str, pa.Table], dict[int, str]]:
@@ -270,166 +590,46 @@ def read_tables(
 
     Returns the tables (``nodes``, ``keys`` (empty: keys are resolved on the server), ``edges``
     (the ownership/control records started by ``as_of``), ``edges_by_dst``, ``designations``,
-    ``listings``, ``holdings``, ``claims`` (empty) and ``venues``) and the file of each synthetic
-    load id. ``timings`` collects the seconds of each step.
+    ``listings``, ``holdings``, ``claims`` (empty) and ``venues``) in the layout of
+    :func:`canonical_layout`, and the file of each synthetic load id. ``timings`` collects the
+    seconds of each step.
     """
-    clock = time.perf_counter()
+    reader = _Reader(conn, as_of, timings)
+    tables = _Tables(reader)
+    out = {name: tables[name] for name in _TABLES}
+    return out, dict(reader.paths)
 
-    def lap(what: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        if timings is not None:
-            timings[what] = round(now - clock, 4)
-        clock = now
 
-    loads = _Loads()
-    schema = _Schema(conn)
-    # -- nodes (numbered here in the server's order; canonical_layout renumbers them) -------------------
-    ent = _rows(conn, _ENTITY_COLUMNS, schema.query("MATCH (e:Entity)", _ENTITY_COLUMNS, "Entity"))
-    lap("read entities")
-    ids: list[str] = ent["id"]
-    index = pd.Index(ids, dtype=object)
-
-    def nodes_of(values: Sequence[str]) -> pa.Array:
-        return pa.array(np.asarray(index.get_indexer(pd.Index(list(values), dtype=object)), dtype=np.int32))
-
-    kind_code = {k: i for i, k in enumerate(ENTITY_KINDS)}
-    nodes = pa.table(
-        {
-            "id": _strings(ids),
-            "name": _strings(ent["name"]),
-            "kind": pa.array(np.array([kind_code.get(k, _UNKNOWN_KIND) for k in ent["kind"]], np.int8)),
-            "jurisdiction": _strings(ent["jurisdiction"]),
-            "records": pa.array(np.ones(len(ids), dtype=np.int32)),
-        }
-    )
-    keys = pa.table({"key": pa.array([], pa.string()), "node": pa.array([], pa.int32())})
-    # -- ownership/control records that have started by the date ----------------------------------------
-    types = "|".join(t for t in EDGE_TYPES.values() if t in schema.types)
-    match = f"MATCH (a:Entity)-[r:{types}]->(b:Entity) WHERE r.start IS NULL OR r.start <= $as_of"
-    query = schema.query(match, _EDGE_COLUMNS) if types else None
-    e = _rows(conn, _EDGE_COLUMNS, query, {"as_of": as_of.isoformat()})
-    lap("read edges")
-    lo, hi, flags = _share_columns(e["share"])
-    seq = pa.array([-1 if s is None else s for s in e["seq"]], pa.int64())
-    edges = pa.table(
-        {
-            "src": nodes_of(e["src"]),
-            "dst": nodes_of(e["dst"]),
-            "lo": pa.array(lo),
-            "hi": pa.array(hi),
-            "flags": pa.array(flags),
-            "kind": pa.array(np.array([_KIND_OF_TYPE[t] for t in e["type"]], dtype=np.int8)),
-            "start": pa.array(_day_column(e["start"], NO_DATE_LO)),
-            "end": pa.array(_day_column(e["end"], NO_DATE_HI)),
-            "arrangement": _strings(e["arrangement"]),
-            "source": _strings(e["source"]),
-            "load_id": loads.column(e["file"]),
-            "locator": _strings(e["locator"]),
-            "seq": seq,
-        }
-    )
-    lap("edge columns")
-    # -- designations -------------------------------------------------------------------------------------
-    d = _rows(
-        conn,
-        _DESIGNATION_COLUMNS,
-        schema.query(
-            "MATCH (e:Entity)-[d:DESIGNATED]->(g:Regime)", _DESIGNATION_COLUMNS, "DESIGNATED", "Regime"
-        ),
-    )
-    designations = pa.table(
-        {
-            "node": nodes_of(d["node"]),
-            "regime": pa.array(np.array([REGIME_IDS.index(r) for r in d["regime"]], dtype=np.int8)),
-            "listed": pa.array(_day_column(d["listed"], NO_DATE_LO)),
-            "effective": pa.array(_day_column(d["effective"], NO_DATE_LO)),
-            "removed": pa.array(_day_column(d["removed"], NO_DATE_HI)),
-            **{c: _strings(d[c]) for c in ("list", "program", "reference", "source")},
-            "load_id": loads.column(d["file"]),
-            "locator": _strings(d["locator"]),
-        }
-    )
-    lap("designations")
-    # -- listings on a venue, then listings without one (pushed only as Entity.isins) -------------------
-    li = _rows(
-        conn,
-        _LISTING_COLUMNS,
-        schema.query("MATCH (e:Entity)-[l:LISTED_ON]->(v:Venue)", _LISTING_COLUMNS, "LISTED_ON", "Venue"),
-    )
-    on_venue = set(zip(li["node"], li["isin"], strict=True))
-    extra = _rows(
-        conn,
-        _ISIN_COLUMNS,
-        schema.query("MATCH (e:Entity) WHERE e.isins IS NOT NULL", _ISIN_COLUMNS, "Entity", "isins"),
-    )
-    for node, isins in zip(extra["node"], extra["isins"], strict=True):
-        for isin in isins:
-            if (node, isin) not in on_venue:
-                for col in li.values():
-                    col.append(None)
-                li["node"][-1], li["isin"][-1] = node, isin
-    listings = pa.table(
-        {
-            "node": nodes_of(li["node"]),
-            **{c: _strings(li[c]) for c in ("mic", "ticker", "isin")},
-            "listed": pa.array(_day_column(li["listed"], NO_DATE_LO)),
-            "delisted": pa.array(_day_column(li["delisted"], NO_DATE_HI)),
-            "source": _strings(li["source"]),
-            "load_id": loads.column(li["file"]),
-            "locator": _strings(li["locator"]),
-        }
-    )
-    lap("listings")
-    # -- holdings (of resolved securities), venues; claims are never pushed ------------------------------
-    h = _rows(
-        conn,
-        _HOLDING_COLUMNS,
-        schema.query("MATCH (h:Entity)-[x:HOLDS]->(t:Entity)", _HOLDING_COLUMNS, "HOLDS"),
-    )
-    holdings = pa.table(
-        {
-            "holder": nodes_of(h["holder"]),
-            "node": nodes_of(h["node"]),
-            "isin": _strings(h["isin"]),
-            "cusip": _strings(h["cusip"]),
-            **{c: pa.array(h[c], pa.float64()) for c in ("shares", "value", "weight")},
-            "as_of": pa.array(_day_column(h["as_of"], NO_DATE_LO)),
-            "source": _strings(h["source"]),
-            "load_id": loads.column(h["file"]),
-            "locator": _strings(h["locator"]),
-        }
-    )
-    claims = pa.table(
-        {
-            "node": pa.array([], pa.int32()),
-            **{c: pa.array([], pa.string()) for c in ("relation", "name", "source")},
-            "load_id": pa.array([], pa.int32()),
-            "locator": pa.array([], pa.string()),
-        }
-    )
-    v = _rows(conn, _VENUE_COLUMNS, schema.query("MATCH (v:Venue)", _VENUE_COLUMNS, "Venue"))
-    venues = pa.table({c: _strings(vals) for c, vals in v.items()})
-    lap("holdings and venues")
-    tables = {
-        "nodes": nodes,
-        "keys": keys,
-        "edges": edges,
-        "edges_by_dst": pa.table({"row": pa.array([], pa.int64())}),
-        "designations": designations,
-        "listings": listings,
-        "holdings": holdings,
-        "claims": claims,
-        "venues": venues,
+_ID_ATTRS: Final = frozenset({"n", "_ids"})
+_NODE_ATTRS: Final = frozenset({"_names", "kinds"})
+_DESIGNATION_ATTRS: Final = frozenset({"_des_active", "_des_node", "_des_regime"})
+_EDGE_ATTRS: Final = frozenset(
+    {
+        "m",
+        "src",
+        "dst",
+        "lo",
+        "hi",
+        "flags",
+        "kind",
+        "edge_rows",
+        "out_ptr",
+        "out_edges",
+        "in_ptr",
+        "in_edges",
+        "_alternatives",
     }
-    paths = loads.paths()
-    tables = canonical_layout(tables, paths)
-    lap("layout")
-    return tables, paths
+)
 
 
 class Neo4jView(GraphView):
-    """The graph as of one date, read from a Neo4j server (the ``neo4j`` engine).
+    """The graph as of one date on a Neo4j server (the ``neo4j`` engine), read lazily.
+
+    Opening the view reads nothing. The queries' work runs on the server through the backend
+    primitives (:meth:`fixpoint`, :meth:`steps`, :meth:`around`, :meth:`cone`); the node table
+    (canonical ids, names, kinds, jurisdictions: the node numbering) and each other table are read
+    once when first needed, and the whole graph's edge arrays only when a query reads them
+    directly (``loopholes`` and ``exposure`` walk the whole graph; :attr:`loaded` tells).
 
     Parameters
     ----------
@@ -469,26 +669,66 @@ class Neo4jView(GraphView):
         day = parse_date(as_of, field="as_of") if as_of is not None else None
         self.uri = uri
         self.database = database
+        self.as_of = day or dt.date.today()
+        self.workspace = None
         self.timings: dict[str, float] = {}
         """Seconds spent per step of reading the graph (for benchmarks)."""
         self._stack = ExitStack()
         self._closed = False
+        self._present_types: set[str] | None = None
+        self._canonical_index: pd.Index | None = None
+        self._id_cache = None
+        self._key_index = None
+        self._lookups = 0
+        self._key_nodes = None
         try:
             self._conn = self._stack.enter_context(_connect(uri, user, password, database))
             self.server_version = self._conn.version
-            tables, paths = read_tables(self._conn, day or dt.date.today(), timings=self.timings)
+            self._reader = _Reader(self._conn, self.as_of, self.timings)
         except BaseException:
             self._stack.close()
             raise
-        started = time.perf_counter()
-        super().__init__(tables, day or dt.date.today(), workspace=None, load_paths=paths)
-        self.timings["view"] = round(time.perf_counter() - started, 4)
-        self._canonical = pd.Index(self.ids(), dtype=object)
-        log.debug("read %s entities and %s active edges from %s in %s", self.n, self.m, uri, self.timings)
+        self._tables = _Tables(self._reader)
+        self._t = self._tables
+        self._load_paths = self._reader.paths
+
+    # -- what is read lazily -------------------------------------------------------------------
+    def __getattr__(self, name: str) -> Any:
+        """Node, designation and edge arrays, read from the server when first used."""
+        if name.startswith("__") or "_tables" not in self.__dict__:
+            raise AttributeError(name)
+        if name in _ID_ATTRS:
+            ids = self._reader.ids()
+            self.n = len(ids)
+            self._ids = pa.array(ids, pa.string())
+            self._id_cache = ids
+        elif name in _NODE_ATTRS:
+            self._index_nodes(self._tables["nodes"])
+        elif name in _DESIGNATION_ATTRS:
+            self._index_designations(self._tables["designations"])
+        elif name in _EDGE_ATTRS:
+            clock = time.perf_counter()
+            GraphView.__init__(self, self._tables, self.as_of, workspace=None, load_paths=self._reader.paths)
+            self._t = self._tables
+            self.timings["whole-graph arrays"] = round(time.perf_counter() - clock, 4)
+        else:
+            raise AttributeError(name)
+        return object.__getattribute__(self, name)
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the whole graph's edges were read (a query walked the arrays directly)."""
+        return "src" in self.__dict__
+
+    @property
+    def _canonical(self) -> pd.Index:
+        if self._canonical_index is None:
+            self._canonical_index = pd.Index(self.ids(), dtype=object)
+        return self._canonical_index
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def close(self) -> None:
-        """Close the driver (the arrays stay usable; key lookups need the server)."""
+        """Close the driver (what was read stays usable; anything else needs the server)."""
         self._closed = True
         self._stack.close()
 
@@ -501,7 +741,7 @@ class Neo4jView(GraphView):
         self.close()
 
     def __repr__(self) -> str:
-        return f"<Neo4jView {self.uri} database={self.database!r} as_of={self.as_of} n={self.n} m={self.m}>"
+        return f"<Neo4jView {self.uri} database={self.database!r} as_of={self.as_of}>"
 
     # -- keys, resolved on the server ----------------------------------------------------------------
     def index(self, key: str) -> int:
@@ -537,6 +777,65 @@ class Neo4jView(GraphView):
         """Every id and strong identifier node ``i`` answers to (canonical id first)."""
         res = self._connection().run(_Q_ALL_KEYS, {"id": self.id(i)}, read=True)
         return [str(k) for k in (res.records[0]["ids"] or [])] if res.records else [self.id(i)]
+
+    # -- the work on the server ------------------------------------------------------------------
+    def fixpoint(self, seeds: Iterable[int], upper: bool, rule: FixpointRule) -> dict[int, int]:
+        """A regime's fixpoint computed on the server, one round of Cypher per synchronous round
+        (:func:`ownergraph.graph.neo4j_cypher.fixpoint`)."""
+        from ownergraph.graph import neo4j_cypher
+
+        return neo4j_cypher.fixpoint(
+            self._connection(), self._types(), self.as_of, self._ids_of, self._nodes_of, seeds, upper, rule
+        )
+
+    def steps(self, kinds: frozenset[int] | None, directed: bool) -> Steps:
+        """One BFS hop per Cypher query, for the shared path searches."""
+        from ownergraph.graph import neo4j_cypher
+
+        return neo4j_cypher.Steps(
+            self._connection(),
+            self._types(),
+            self.as_of,
+            self.n,
+            self._ids_of,
+            self._nodes_of,
+            kinds,
+            directed,
+        )
+
+    def around(self, nodes: Iterable[int], direction: str = "both") -> GraphView:
+        """The subgraph of the edges into (``in``), out of (``out``) or at (``both``) ``nodes``,
+        read from the server; nodes keep their numbers (the whole graph's arrays once read)."""
+        if self.loaded:
+            return self
+        keys = self._ids_of(sorted({int(x) for x in nodes}))
+        edges = self._reader.edges(keys, direction)
+        return GraphView(_Around(self._tables, edges), self.as_of, load_paths=self._reader.paths)
+
+    def cone(self, q: int, direction: str, kinds: frozenset[int]) -> GraphView:
+        """The subgraph at every entity with a walk of ``kinds`` edges to (``up``) or from
+        (``down``) ``q``, gathered hop by hop on the server."""
+        if self.loaded:
+            return self
+        from ownergraph.graph import neo4j_cypher
+
+        nodes = neo4j_cypher.cone(
+            self._connection(), self._types(), self.as_of, self._ids_of, self._nodes_of, q, direction, kinds
+        )
+        return self.around(nodes)
+
+    def _types(self) -> set[str]:
+        """Relationship types in use in the database (read once)."""
+        if self._present_types is None:
+            self._present_types = set(self._reader.schema.types)
+        return self._present_types
+
+    def _ids_of(self, nodes: Sequence[int]) -> list[str]:
+        ids = self.ids()
+        return [ids[int(i)] for i in nodes]
+
+    def _nodes_of(self, keys: Sequence[str]) -> npt.NDArray[np.int64]:
+        return np.asarray(self._canonical.get_indexer(pd.Index(list(keys), dtype=object)), dtype=np.int64)
 
     def _connection(self) -> _Conn:
         if self._closed:

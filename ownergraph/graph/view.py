@@ -11,7 +11,7 @@ Query logic lives in :mod:`ownergraph.queries`, not here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +28,9 @@ from ownergraph.graph.shares import Share
 if TYPE_CHECKING:
     import networkx as nx
 
+    from ownergraph.graph.backend import FixpointRule
     from ownergraph.graph.workspace import Workspace
+    from ownergraph.queries.paths import Steps
 
 __all__ = ["EdgeInfo", "GraphView", "date_of"]
 
@@ -72,7 +74,7 @@ class GraphView:
 
     def __init__(
         self,
-        tables: dict[str, pa.Table],
+        tables: Mapping[str, pa.Table],
         as_of: dt.date,
         *,
         workspace: Workspace | None = None,
@@ -81,12 +83,8 @@ class GraphView:
         self.as_of = as_of
         self.workspace = workspace
         self._t = tables
-        self._load_paths = load_paths or {}
-        nodes = tables["nodes"]
-        self.n = nodes.num_rows
-        self._ids = nodes.column("id").combine_chunks()
-        self._names = nodes.column("name").combine_chunks()
-        self.kinds: npt.NDArray[np.int8] = nodes.column("kind").to_numpy()
+        self._load_paths = load_paths if load_paths is not None else {}
+        self._index_nodes(tables["nodes"])
         self._id_cache: list[str] | None = None
         self._key_index: Any = None
         self._lookups = 0
@@ -137,8 +135,17 @@ class GraphView:
         self.in_edges: npt.NDArray[np.int64] = by_dst[by_dst >= 0]
         self.in_ptr = np.zeros(self.n + 1, dtype=np.int64)
         np.cumsum(np.bincount(self.dst, minlength=self.n), out=self.in_ptr[1:])
-        # designations active as of the date
-        des = tables["designations"]
+        self._index_designations(tables["designations"])
+
+    def _index_nodes(self, nodes: pa.Table) -> None:
+        self.n = nodes.num_rows
+        self._ids = nodes.column("id").combine_chunks()
+        self._names = nodes.column("name").combine_chunks()
+        self.kinds: npt.NDArray[np.int8] = nodes.column("kind").to_numpy()
+
+    def _index_designations(self, des: pa.Table) -> None:
+        """The designations active as of the date."""
+        d = days(self.as_of)
         listed = des.column("listed").to_numpy()
         effective = des.column("effective").to_numpy()
         since = np.where(listed != NO_DATE_LO, listed, effective)
@@ -316,6 +323,30 @@ class GraphView:
     def table(self, name: str) -> pa.Table:
         """A raw cache table (``holdings``, ``venues``, ...) for queries that need it."""
         return self._t[name]
+
+    # -- the primitives that carry a query's work (on the server for the Neo4j engine) ----------
+    def steps(self, kinds: frozenset[int] | None, directed: bool) -> Steps:
+        """One BFS hop over this view's CSR arrays (edge kinds ``kinds``, all when None), for
+        the path searches of :mod:`ownergraph.queries.paths`."""
+        from ownergraph.queries.paths import csr_steps
+
+        return csr_steps(self, kinds, directed)
+
+    def around(self, nodes: Iterable[int], direction: str = "both") -> GraphView:
+        """A view holding at least the edges at ``nodes`` (this one: it holds every edge)."""
+        return self
+
+    def cone(self, q: int, direction: str, kinds: frozenset[int]) -> GraphView:
+        """A view holding at least the cone of ``q`` (this one: it holds every edge)."""
+        return self
+
+    # -- the regimes' fixpoint -----------------------------------------------------------------
+    def fixpoint(self, seeds: Iterable[int], upper: bool, rule: FixpointRule) -> dict[int, int]:
+        """Members of a regime's lower or upper fixpoint from ``seeds`` with their rounds
+        (:func:`~ownergraph.graph.backend.array_fixpoint` on this view's arrays)."""
+        from ownergraph.graph.backend import array_fixpoint
+
+        return array_fixpoint(self, seeds, upper, rule)
 
     # -- networkx ------------------------------------------------------------------------------
     def to_networkx(self, nodes: Iterable[int] | None = None) -> nx.MultiDiGraph[str]:

@@ -41,6 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ownergraph.errors import FormatError, InputError
+from ownergraph.graph.backend import canonical_rank
 from ownergraph.graph.cache import days
 from ownergraph.graph.model import ENTITY_KINDS, REGIME_IDS
 from ownergraph.graph.view import GraphView
@@ -305,7 +306,8 @@ def _settle(ctx: _Ctx, ln: _Line, cands: list[int], none: str, many: str) -> Non
         ln.reason = none
     else:
         ctx.prefetch(cands)
-        ids = ", ".join(ctx.id(c) for c in cands[:5]) + (", ..." if len(cands) > 5 else "")
+        named = sorted(ctx.id(c) for c in cands)  # by id, not node number: the same on every engine
+        ids = ", ".join(named[:5]) + (", ..." if len(cands) > 5 else "")
         ln.reason = many.format(n=len(cands), ids=ids)
 
 
@@ -422,14 +424,16 @@ class _Relations:
         is_issuer = np.zeros(n, dtype=bool)
         is_issuer[issuers] = True
         # owners: up from the issuers; subsidiaries: up from the targets, landing on an issuer
-        self.up = _bfs([g.up, g.up_hold], issuers, n, max_depth)
-        self.down = _bfs([g.up, g.up_hold], targets, n, max_depth)
+        rank = canonical_rank(ctx.view)  # ties by canonical id, as on every engine
+        self.up = _bfs([g.up, g.up_hold], issuers, n, max_depth, rank=rank)
+        self.down = _bfs([g.up, g.up_hold], targets, n, max_depth, rank=rank)
         # affiliates: a common company-like group parent
-        self.gx = _bfs([g.up], issuers, n, max_depth, edge_ok=g.edge_ok_group, enter_ok=ctx.group_kind)
-        self.gt = _bfs([g.up], targets, n, max_depth, edge_ok=g.edge_ok_group, enter_ok=ctx.group_kind)
+        ok, enter = g.edge_ok_group, ctx.group_kind
+        self.gx = _bfs([g.up], issuers, n, max_depth, edge_ok=ok, enter_ok=enter, rank=rank)
+        self.gt = _bfs([g.up], targets, n, max_depth, edge_ok=ok, enter_ok=enter, rank=rank)
         po = np.flatnonzero((self.up.depth > 0) & is_target[self.up.node])
         ps = np.flatnonzero((self.down.depth > 0) & is_issuer[self.down.node])
-        ia, ib = _join(self.gx, self.gt, max_total=max_depth)
+        ia, ib = _join(self.gx, self.gt, max_total=max_depth, rank=rank)
         ax, at, meet = issuers[self.gx.label[ia]], targets[self.gt.label[ib]], self.gx.node[ia]
         keep = (ax != at) & (meet != ax) & (meet != at)
         ia, ib, ax, at = ia[keep], ib[keep], ax[keep], at[keep]

@@ -350,11 +350,15 @@ def _bfs(
     edge_ok: B | None = None,
     enter_ok: B | None = None,
     stop_at: B | None = None,
+    rank: I64 | None = None,
 ) -> _Pairs:
     """Level-synchronous multi-source BFS; label ``k`` is ``sources[k]``.
 
     ``edge_ok`` filters edges, ``enter_ok`` the nodes a search may enter (sources are always
     in). With ``stop_at``, a label stops after the first level at which it reaches such a node.
+    With ``rank`` (each node's canonical rank, :func:`~ownergraph.graph.backend.canonical_rank`)
+    every level is kept in the order of the paths' sequences of canonical ids, so a node reached
+    several ways keeps the path with the smallest ids, whatever the node numbers.
     """
     k = len(sources)
     labels = [np.arange(k, dtype=np.int64)]
@@ -392,6 +396,9 @@ def _bfs(
         v = np.concatenate(got_v)
         if len(v) == 0:
             break
+        if rank is not None:  # candidates in path order: parent's position, then the node's rank
+            by = np.lexsort((e, rank[v], pos))
+            pos, e, v = pos[by], e[by], v[by]
         key = f_label[pos] * n + v
         ukey, first = np.unique(key, return_index=True)
         at = np.searchsorted(seen, ukey)
@@ -425,11 +432,11 @@ def _bfs(
     )
 
 
-def _join(a: _Pairs, b: _Pairs, max_total: int | None = None) -> tuple[I64, I64]:
+def _join(a: _Pairs, b: _Pairs, max_total: int | None = None, rank: I64 | None = None) -> tuple[I64, I64]:
     """Pairs of ``a`` and ``b`` meeting at a common node, the nearest meeting per label pair.
 
     Returns positions into ``a`` and ``b``; for each (a-label, b-label) the meeting with the
-    smallest total depth (ties: smaller meeting node).
+    smallest total depth (ties: smaller meeting node, by ``rank`` when given).
     """
     order = np.argsort(b.node, kind="stable")
     bn = b.node[order]
@@ -450,7 +457,8 @@ def _join(a: _Pairs, b: _Pairs, max_total: int | None = None) -> tuple[I64, I64]
         return pa_, pb
     nb = int(b.label.max()) + 1 if len(b.label) else 1
     key = a.label[pa_] * nb + b.label[pb]
-    srt = np.lexsort((a.node[pa_], tot, key))
+    meet = a.node[pa_] if rank is None else rank[a.node[pa_]]
+    srt = np.lexsort((meet, tot, key))
     key_s = key[srt]
     first = np.ones(len(srt), dtype=bool)
     first[1:] = key_s[1:] != key_s[:-1]

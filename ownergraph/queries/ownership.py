@@ -399,8 +399,9 @@ def ownership(
         raise ValueError(f"max_depth must be at least 1, not {max_depth!r}")
     q = view.index(id)
     if not look_through:
-        return _direct(view, q, direction, min_share)
-    return _look_through(view, q, direction, min_share, max_depth)
+        return _direct(view.around([q], "in" if direction == "up" else "out"), q, direction, min_share)
+    # the cone and the edges at its nodes (gathered hop by hop on a Neo4j server)
+    return _look_through(view.cone(q, direction, frozenset({_SHARES})), q, direction, min_share, max_depth)
 
 
 def _direct(view: GraphView, q: int, direction: Direction, min_share: float) -> Rows[OwnershipRow]:
@@ -437,6 +438,11 @@ def _look_through(
     size = len(nodes)
     if size == 1:
         return Rows()
+    # the cone in canonical-id order (q first) and its edges by (owner, owned) position, so that
+    # floating-point sums run in the same order whatever the engine's node numbers
+    rest = _Names(view, nodes).bulk(np.arange(1, size, dtype=np.int64))[0]
+    canon = np.concatenate(([0], 1 + np.argsort(np.array(rest, dtype=object), kind="stable")))
+    nodes, depth = nodes[canon], depth[canon]
     order = np.argsort(nodes, kind="stable")
     sorted_nodes = nodes[order]
 
@@ -448,6 +454,8 @@ def _look_through(
     e = _gather(ptr, items, nodes)
     e = e[keep[e]]
     rows_l, cols_l = local(view.src[e].astype(np.int64)), local(view.dst[e].astype(np.int64))
+    by = np.lexsort((cols_l, rows_l))
+    e, rows_l, cols_l = e[by], rows_l[by], cols_l[by]
     lo = view.lo[e].astype(np.float64) / PPM
     hi = view.hi[e].astype(np.float64) / PPM
     unknown = (view.flags[e] & _UNKNOWN_FLAG) != 0

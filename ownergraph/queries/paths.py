@@ -10,10 +10,11 @@ hub at 1M nodes, ``docs/algorithms.md`` §0): the first path by a level-synchron
 *bidirectional* BFS that always grows the side with the smaller frontier, vectorised over the
 CSR arrays of the :class:`~ownergraph.graph.view.GraphView`; further paths by Yen's k-shortest
 loopless paths algorithm, whose spur searches are the same bounded bidirectional BFS. Every
-search stops at ``max_depth`` hops. Among equally short paths the choice is deterministic but
-arbitrary. When two entities are joined by several edges (kinds, directions), a hop shows one:
-``shares`` before other kinds (in the order of ``OWNERSHIP_KINDS``), ``down`` before ``up``, the
-larger share first.
+search stops at ``max_depth`` hops. Among equally short paths the one with the smallest sequence
+of canonical ids comes first, so both engines give the same paths whatever their node numbers.
+When two entities are joined by several edges (kinds, directions), a hop shows one: ``shares``
+before other kinds (in the order of ``OWNERSHIP_KINDS``), ``down`` before ``up``, the larger
+share first.
 
 This module finds and explains paths; look-through stakes along them are
 :mod:`ownergraph.queries.ownership`.
@@ -24,9 +25,9 @@ from __future__ import annotations
 import heapq
 import itertools
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -36,7 +37,7 @@ from ownergraph.graph.model import OWNERSHIP_KINDS
 from ownergraph.graph.view import GraphView
 from ownergraph.queries.rows import Row, Rows, share_fields
 
-__all__ = ["PathEdge", "PathRow", "paths", "paths_between"]
+__all__ = ["PathEdge", "PathRow", "Steps", "csr_steps", "paths", "paths_between"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -147,106 +148,190 @@ def _weight(ptr: IntArray, frontier: IntArray) -> int:
 
 
 # -- bidirectional BFS ---------------------------------------------------------------------------
+class Steps(Protocol):
+    """One hop of a search, forward (owner → owned, or either way) and backward, over a frontier.
+
+    The in-memory engine expands its CSR arrays (:class:`_CsrSteps`); the Neo4j engine answers
+    the same calls with one Cypher query each, so the searches below are shared.
+    """
+
+    @property
+    def n(self) -> int:
+        """Node count (the size of the search's arrays)."""
+        ...
+
+    def forward(self, frontier: IntArray) -> tuple[IntArray, IntArray]:
+        """Neighbours one hop forward of every frontier node and, aligned, the node they came from."""
+        ...
+
+    def backward(self, frontier: IntArray) -> tuple[IntArray, IntArray]:
+        """The same one hop backward (from owned to owner; either way when undirected)."""
+        ...
+
+    def weight(self, frontier: IntArray, forward: bool) -> int:
+        """The work of expanding ``frontier`` (to grow the cheaper side first)."""
+        ...
+
+
+@dataclass(frozen=True)
+class _CsrSteps:
+    adj: _Adjacency
+    directed: bool
+
+    @property
+    def n(self) -> int:
+        return self.adj.n
+
+    def _side(self, forward: bool) -> tuple[IntArray, IntArray]:
+        a = self.adj
+        if not self.directed:
+            return a.und_ptr, a.und_nbr
+        return (a.out_ptr, a.out_nbr) if forward else (a.in_ptr, a.in_nbr)
+
+    def forward(self, frontier: IntArray) -> tuple[IntArray, IntArray]:
+        return _expand(*self._side(True), frontier)
+
+    def backward(self, frontier: IntArray) -> tuple[IntArray, IntArray]:
+        return _expand(*self._side(False), frontier)
+
+    def weight(self, frontier: IntArray, forward: bool) -> int:
+        return _weight(self._side(forward)[0], frontier)
+
+
+def csr_steps(view: GraphView, kinds: frozenset[int] | None, directed: bool) -> Steps:
+    """The in-memory engine's :class:`Steps`: CSR expansions over the edges of ``kinds``."""
+    return _CsrSteps(_adjacency(view, kinds), directed)
+
+
 def _bidirectional(
-    adj: _Adjacency,
+    steps: Steps,
+    ids: Callable[[int], str],
     s: int,
     t: int,
     max_len: int,
-    directed: bool,
     banned: IntArray | None = None,
     banned_next: IntArray | None = None,
 ) -> list[int] | None:
-    """A shortest path ``s → t`` of at most ``max_len`` hops avoiding ``banned`` nodes and the hops
-    ``s — x`` for ``x`` in ``banned_next``; ``None`` when there is none.
+    """The first shortest path ``s → t`` of at most ``max_len`` hops avoiding ``banned`` nodes and
+    the hops ``s — x`` for ``x`` in ``banned_next``, among all such paths the one whose sequence of
+    canonical ids (``ids``) is smallest; ``None`` when there is none.
 
-    Level-synchronous: each round grows the side whose frontier has fewer edges to scan by one
-    hop. The first round in which a side reaches a node the other side has seen closes a
-    shortest path (no node was seen by both before, so none is shorter).
+    Level-synchronous: each round grows the side whose frontier has less work by one hop. The
+    first round in which a side reaches nodes the other side has seen finds the distance ``d``
+    and *every* node at distance ``df`` from ``s`` and ``db = d - df`` from ``t`` (the meeting
+    set), so :func:`_canonical` can pick the smallest path by id without depending on node
+    numbers or on which side grew (both engines give the same path).
     """
     if s == t:
         return [s]
     if max_len < 1:
         return None
-    if directed:
-        (ptr_f, nbr_f), (ptr_b, nbr_b) = (adj.out_ptr, adj.out_nbr), (adj.in_ptr, adj.in_nbr)
-    else:
-        ptr_f = ptr_b = adj.und_ptr
-        nbr_f = nbr_b = adj.und_nbr
-    # predecessor + 1 (0 = unseen): calloc'd arrays touch only the pages the search visits
-    pred_f = np.zeros(adj.n, dtype=np.int64)
-    pred_b = np.zeros(adj.n, dtype=np.int64)
-    pred_f[s] = s + 1
-    pred_b[t] = t + 1
+    # BFS level + 1 (0 = unseen): calloc'd arrays touch only the pages the search visits
+    dist_f = np.zeros(steps.n, dtype=np.int64)
+    dist_b = np.zeros(steps.n, dtype=np.int64)
+    dist_f[s] = 1
+    dist_b[t] = 1
     block: npt.NDArray[np.bool_] | None = None
     if banned is not None and banned.size:
-        block = np.zeros(adj.n, dtype=bool)
+        block = np.zeros(steps.n, dtype=bool)
         block[banned] = True
     nexts = banned_next if banned_next is not None and banned_next.size else None
-    front_f = np.array([s], dtype=np.int64)
-    front_b = np.array([t], dtype=np.int64)
-    wf, wb = _weight(ptr_f, front_f), _weight(ptr_b, front_b)
-    depth = 0  # hops covered by both sides together
-    while wf and wb and depth < max_len:
+    levels_f = [np.array([s], dtype=np.int64)]
+    levels_b = [np.array([t], dtype=np.int64)]
+    wf, wb = steps.weight(levels_f[0], True), steps.weight(levels_b[0], False)
+    while wf and wb and len(levels_f) + len(levels_b) - 2 < max_len:
         forward = wf <= wb
         if forward:
-            nb, par = _expand(ptr_f, nbr_f, front_f)
-            mine, other = pred_f, pred_b
+            nb, par = steps.forward(levels_f[-1])
+            mine, other, levels = dist_f, dist_b, levels_f
         else:
-            nb, par = _expand(ptr_b, nbr_b, front_b)
-            mine, other = pred_b, pred_f
+            nb, par = steps.backward(levels_b[-1])
+            mine, other, levels = dist_b, dist_f, levels_b
         keep = mine[nb] == 0
         if block is not None:
             keep &= ~block[nb]
         if nexts is not None:
-            if forward and front_f.size == 1 and int(front_f[0]) == s:  # hops out of s
+            if forward and len(levels) == 1:  # hops out of s
                 keep &= ~np.isin(nb, nexts)
             elif not forward:
                 at_s = nb == s
                 if at_s.any():
                     keep &= ~(at_s & np.isin(par, nexts))
-        nb, par = nb[keep], par[keep]
-        new, first = np.unique(nb, return_index=True)
-        mine[new] = par[first] + 1
-        depth += 1
+        new = np.unique(nb[keep])
+        mine[new] = len(levels) + 1
+        levels.append(new)
         met = new[other[new] != 0]
         if met.size:
-            return _join(pred_f, pred_b, int(met[0]))
+            return _canonical(steps, ids, s, levels_f, levels_b, dist_f, dist_b, met, nexts)
         if forward:
-            front_f, wf = new, _weight(ptr_f, new)
+            wf = steps.weight(new, True) if new.size else 0
         else:
-            front_b, wb = new, _weight(ptr_b, new)
+            wb = steps.weight(new, False) if new.size else 0
     return None
 
 
-def _join(pred_f: IntArray, pred_b: IntArray, meet: int) -> list[int]:
-    head = [meet]
-    while (p := int(pred_f[head[-1]]) - 1) != head[-1]:
-        head.append(p)
-    head.reverse()
-    node = meet
-    while (p := int(pred_b[node]) - 1) != node:
-        head.append(p)
-        node = p
-    return head
+def _smallest(ids: Callable[[int], str], nodes: IntArray) -> int:
+    best: int = min(np.unique(nodes).tolist(), key=ids)
+    return best
 
 
-def _k_shortest(adj: _Adjacency, s: int, t: int, k: int, max_len: int, directed: bool) -> list[list[int]]:
+def _canonical(
+    steps: Steps,
+    ids: Callable[[int], str],
+    s: int,
+    levels_f: list[IntArray],
+    levels_b: list[IntArray],
+    dist_f: IntArray,
+    dist_b: IntArray,
+    meet: IntArray,
+    nexts: IntArray | None,
+) -> list[int]:
+    """The shortest path by smallest sequence of ids through the meeting set ``meet``.
+
+    ``on[i]`` are the nodes at forward level ``i`` that lead to ``meet`` in ``df - i`` hops
+    (found backward from ``meet``); the path then takes, hop by hop, the smallest id among the
+    next nodes that stay on a shortest path (``on[i]`` forward, then one backward level less).
+    """
+    df, db = len(levels_f) - 1, len(levels_b) - 1
+    on: list[IntArray] = [meet]
+    for i in range(df - 1, 0, -1):
+        nb, _ = steps.backward(on[-1])
+        on.append(np.unique(nb[dist_f[nb] == i + 1]))
+    on.reverse()  # on[i - 1]: level i of the forward side, i = 1..df
+    path = [s]
+    for i in range(1, df + db + 1):
+        nb, _ = steps.forward(np.array([path[-1]], dtype=np.int64))
+        if i <= df:
+            ok = np.isin(nb, on[i - 1])
+        else:
+            ok = dist_b[nb] == df + db - i + 1
+        if i == 1 and nexts is not None:
+            ok &= ~np.isin(nb, nexts)
+        path.append(_smallest(ids, nb[ok]))
+    return path
+
+
+def _k_shortest(
+    steps: Steps, ids: Callable[[int], str], s: int, t: int, k: int, max_len: int
+) -> list[list[int]]:
     """Yen's k shortest loopless paths, each spur path a bounded bidirectional BFS.
 
-    Two standard savings: a path found from spur index ``i`` only spawns spurs from ``i`` on
-    (Lawler), and a spur search is bounded by the length of the candidate that would be the
-    last one needed, since a longer one could never be returned.
+    Paths are ordered by length, then by their sequence of canonical ids; every spur search
+    returns the smallest spur in that order, so Yen's algorithm returns the first ``k`` paths in
+    it: the answer depends on the graph only, not on node numbering. Two standard savings: a path
+    found from spur index ``i`` only spawns spurs from ``i`` on (Lawler), and a spur search is
+    bounded by the length of the candidate that would be the last one needed, since a longer
+    one could never be returned.
     """
-    first = _bidirectional(adj, s, t, max_len, directed)
+    first = _bidirectional(steps, ids, s, t, max_len)
     if first is None:
         return []
     found = [first]
     deviation = [0]
     if s == t:
         return found
-    heap: list[tuple[int, int, int, list[int]]] = []
+    heap: list[tuple[int, tuple[str, ...], int, list[int]]] = []
     queued: set[tuple[int, ...]] = {tuple(first)}
-    counter = 0
     while len(found) < k:
         prev, start = found[-1], deviation[-1]
         need = k - len(found)
@@ -260,11 +345,11 @@ def _k_shortest(adj: _Adjacency, s: int, t: int, k: int, max_len: int, directed:
             spur = root[-1]
             nexts = {p[i + 1] for p in found if len(p) > i + 1 and p[: i + 1] == root}
             tail = _bidirectional(
-                adj,
+                steps,
+                ids,
                 spur,
                 t,
                 bound - i,
-                directed,
                 banned=np.asarray(root[:-1], dtype=np.int64),
                 banned_next=np.fromiter(nexts, dtype=np.int64, count=len(nexts)),
             )
@@ -274,8 +359,7 @@ def _k_shortest(adj: _Adjacency, s: int, t: int, k: int, max_len: int, directed:
             key = tuple(cand)
             if key not in queued:
                 queued.add(key)
-                counter += 1
-                heapq.heappush(heap, (len(cand) - 1, counter, i, cand))
+                heapq.heappush(heap, (len(cand) - 1, tuple(ids(x) for x in cand), i, cand))
         if not heap:
             break
         _, _, dev, path = heapq.heappop(heap)
@@ -404,10 +488,13 @@ def paths_between(
     """
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k!r}")
-    adj = _adjacency(view, _kind_codes(kinds))
-    found = _k_shortest(adj, int(s), int(t), k, max_depth, directed)
+    codes = _kind_codes(kinds)
+    found = _k_shortest(view.steps(codes, directed), view.id, int(s), int(t), k, max_depth)
+    # the hops are explained from the edges at the paths' nodes (the whole view in memory)
+    sub = view.around({x for nodes in found for x in nodes})
+    adj = _adjacency(sub, codes)
     rows: list[PathRow] = []
     for rank, nodes in enumerate(found, start=1):
-        hops = [_hop(view, adj, u, v, directed) for u, v in itertools.pairwise(nodes)]
+        hops = [_hop(sub, adj, u, v, directed) for u, v in itertools.pairwise(nodes)]
         rows.append(PathRow(rank=rank, length=len(nodes) - 1, path=[view.id(x) for x in nodes], edges=hops))
     return Rows(rows)

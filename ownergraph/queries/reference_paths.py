@@ -11,8 +11,10 @@ the fast versions:
   owner's incoming edges cut (the first-passage stake, ``docs/algorithms.md`` §2.1.2 item 3);
   a walk sum diverges when that submatrix has spectral radius ≥ 1. Cost: cubic per pair — for
   tests and small cones only.
-* :func:`reference_paths` takes the first ``k`` paths of ``networkx.shortest_simple_paths`` on
-  the undirected (or directed) simple graph of the allowed edge kinds.
+* :func:`reference_paths` takes the first ``k`` paths by length and then by their sequence of
+  ids (the order :mod:`~ownergraph.queries.paths` defines) from every path
+  ``networkx.shortest_simple_paths`` yields up to the ``k``-th one's length, on the undirected
+  (or directed) simple graph of the allowed edge kinds.
 
 :func:`view_from_arrays` builds a real :class:`~ownergraph.graph.view.GraphView` from edge arrays
 (the same tables the workspace cache builds, without a store) so that tests and benchmarks can
@@ -22,7 +24,6 @@ make thousands of small graphs, or one of a million nodes, quickly.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -223,7 +224,7 @@ def reference_paths(
     Returns
     -------
     list of list of str
-        Paths in order of length (ties in networkx's order).
+        Paths in order of length, ties by their sequence of ids.
 
     Examples
     --------
@@ -241,11 +242,16 @@ def reference_paths(
         simple.add_edges_from((u, v) for u, v, _ in _edges(g, kinds))
     if s == t:
         return [[s]]
+    # every simple path up to the k-th one's length, then the first k by (length, ids)
+    found: list[list[str]] = []
     try:
-        gen = nx.shortest_simple_paths(simple, s, t)
-        return [p for p in itertools.islice(gen, k) if len(p) - 1 <= max_depth]
+        for p in nx.shortest_simple_paths(simple, s, t):
+            if len(p) - 1 > max_depth or (len(found) >= k and len(p) > len(found[k - 1])):
+                break
+            found.append(p)
     except nx.NetworkXNoPath:
         return []
+    return sorted(found, key=lambda p: (len(p), [str(x) for x in p]))[:k]
 
 
 def _days(values: Sequence[dt.date | None] | None, m: int, missing: np.int32) -> npt.NDArray[np.int32]:

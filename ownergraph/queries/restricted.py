@@ -50,6 +50,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, TypeAdapter
 
+from ownergraph.graph.backend import FixpointRule
 from ownergraph.graph.cache import NO_DATE_HI, NO_DATE_LO, days
 from ownergraph.graph.model import OWNERSHIP_KINDS, REGIME_IDS, parse_date
 from ownergraph.graph.shares import PPM, Share
@@ -350,6 +351,19 @@ class _Engine:
     def __init__(self, view: GraphView, params: RegimeParams) -> None:
         self.view = view
         self.params = params
+        self.roles = tuple(_ROLE_CODE.get(r, 0) for r in params.roles)
+        self.T = params.threshold_ppm if params.threshold_ppm is not None else PPM + 1
+        self.incl = params.inclusive
+        self.VT = params.votes_threshold_ppm if params.votes_threshold_ppm is not None else PPM + 1
+        self.vincl = params.votes_inclusive
+        self.pool = params.pool_arrangements
+        self.rule = FixpointRule(self.roles, self.T, self.incl, self.VT, self.vincl, self.pool)
+        self._scope: dict[int, bool] = {}
+
+    def bind(self, view: GraphView) -> None:
+        """Read derivations from ``view``'s arrays: the fixpoint view itself in memory, the
+        edges into the derived entities read from the server on Neo4j (``view.around``)."""
+        self.view = view
         self.ptr = view.out_ptr
         self.in_ptr = view.in_ptr
         self.in_edges = view.in_edges
@@ -359,13 +373,6 @@ class _Engine:
         self.hi = view.hi
         self.flags = view.flags
         self.kind = view.kind
-        self.roles = tuple(_ROLE_CODE.get(r, 0) for r in params.roles)
-        self.T = params.threshold_ppm if params.threshold_ppm is not None else PPM + 1
-        self.incl = params.inclusive
-        self.VT = params.votes_threshold_ppm if params.votes_threshold_ppm is not None else PPM + 1
-        self.vincl = params.votes_inclusive
-        self.pool = params.pool_arrangements
-        self._scope: dict[int, bool] = {}
         self._arr: dict[int, str | None] = {}
         self._has_arr: npt.NDArray[np.bool_] | None = None
         self._arr_col: pa.ChunkedArray | None = None
@@ -406,80 +413,9 @@ class _Engine:
         return self._arr[e]
 
     def fixpoint(self, seeds: Iterable[int], upper: bool) -> dict[int, int]:
-        """Members of the lower (``upper=False``) or upper fixpoint from ``seeds``, with rounds."""
-        level: dict[int, int] = {}
-        for s in seeds:
-            level.setdefault(int(s), 0)
-        queue = list(level)
-        ptr, dst, kind, flags = self.ptr, self.dst, self.kind, self.flags
-        bound = self.hi if upper else self.lo
-        bit = 2 if upper else 1
-        roles = self.roles
-        T, incl, VT, vincl = self.T, self.incl, self.VT, self.vincl
-        pool = self.pool and self._has_arr is not None
-        acc: dict[int, list[int]] = {}
-        counted: dict[int, set[int]] = {}
-        pooled: set[tuple[int, str, int]] = set()
-        i = 0
-        while i < len(queue):
-            x = queue[i]
-            i += 1
-            a = int(ptr[x])
-            b = int(ptr[x + 1])
-            if a == b:
-                continue
-            nxt = level[x] + 1
-            ys = dst[a:b].tolist()
-            ks = kind[a:b].tolist()
-            vals: list[int] | None = None
-            fls: list[int] = []
-            for j in range(b - a):
-                y = ys[j]
-                if y in level:
-                    continue
-                r = roles[ks[j]]
-                if r == 0:
-                    continue
-                if r >= _CTRL:
-                    if r == _CTRL or upper:
-                        level[y] = nxt
-                        queue.append(y)
-                    continue
-                if vals is None:
-                    vals = bound[a:b].tolist()
-                    fls = flags[a:b].tolist()
-                st = acc.get(y)
-                if st is None:
-                    st = acc[y] = [0, 0, 0, 0]
-                o = 0 if r == _SHARES else 2
-                if pool:
-                    e = a + j
-                    cs = counted.setdefault(y, set())
-                    if e in cs:
-                        continue
-                    cs.add(e)
-                    st[o] += vals[j]
-                    st[o + 1] |= fls[j] & bit
-                    arr = self.arrangement(e)
-                    if arr is not None and (y, arr, r) not in pooled:
-                        pooled.add((y, arr, r))
-                        for e2 in self.in_edges[self.in_ptr[y] : self.in_ptr[y + 1]].tolist():
-                            if e2 not in cs and roles[int(kind[e2])] == r and self.arrangement(e2) == arr:
-                                cs.add(e2)
-                                st[o] += int(bound[e2])
-                                st[o + 1] |= int(flags[e2]) & bit
-                else:
-                    st[o] += vals[j]
-                    st[o + 1] |= fls[j] & bit
-                if o == 0:
-                    thr, inc = T, incl
-                else:
-                    thr, inc = VT, vincl
-                tot = st[o]
-                if tot > thr or (tot == thr and ((inc and not st[o + 1]) if upper else (inc or st[o + 1]))):
-                    level[y] = nxt
-                    queue.append(y)
-        return level
+        """Members of the lower (``upper=False``) or upper fixpoint from ``seeds``, with rounds:
+        the engine's primitive (numpy in memory, rounds of Cypher on a Neo4j server)."""
+        return self.view.fixpoint(seeds, upper, self.rule)
 
     def meets(self, total: int, flag: bool, votes: bool, upper: bool) -> bool:
         thr, inc = (self.VT, self.vincl) if votes else (self.T, self.incl)
@@ -714,10 +650,7 @@ def restricted(
             units: list[tuple[int | None, list[int]]] = [(d, [d]) for d in seed_nodes]
         else:
             units = [(None, seed_nodes)]
-        ptr = view.out_ptr
         for chain, members in units:
-            if chain is not None and ptr[chain] == ptr[chain + 1]:
-                continue
             key: str | None = "" if chain is None else None
             for upper, best in ((False, best_r), (True, best_p)):
                 fp = eng.fixpoint(members, upper)
@@ -734,9 +667,10 @@ def restricted(
                         best[y] = (k, key, chain, fp)
         items = [(y, fp, False, k, chain) for y, (k, _key, chain, fp) in best_r.items()]
         items += [(y, fp, True, k, chain) for y, (k, _key, chain, fp) in best_p.items() if y not in best_r]
+        eng.bind(view.around([it[0] for it in items], "in"))
         derived = {dv.node: dv for dv in eng.derive_all(items)}
-        return _rows(view, reg, params, seeds, derived, eng.in_scope)
-    return _rows(view, reg, params, seeds, {}, lambda _node: True)
+        return _rows(eng.view, reg, params, seeds, derived, eng.in_scope)
+    return _rows(view.around((), "in"), reg, params, seeds, {}, lambda _node: True)  # seeds only: no edges
 
 
 def _rows(

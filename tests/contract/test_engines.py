@@ -1,12 +1,15 @@
 """The contract test suite: every query on every engine, identical rows (SPEC §9, style.md §2.10).
 
 One scenario runs through each engine of :func:`ownergraph.graph.engine.open_view`: the
-in-memory engine straight from the workspace, and the Neo4j engine after
+in-memory engine on the workspace's tables laid out as the server lays them out (nodes in
+canonical-id order, records in file order: no answer may depend on the layout), and the Neo4j
+engine after
 ``neo4j_store.push(ws, uri, replace=True)`` (the ``neo4j_uri`` session fixture: a real server
 from the Maven jars; skipped locally without java or the jars, failing in CI). Every query —
 ``restricted`` under each regime, ``loopholes``, ``ownership`` (up/down, direct and
 look-through), ``path`` (k shortest, directed and not) and ``exposure`` — must give the same
-rows (``model_dump(mode="json")``) as the in-memory engine, and the same error where it raises.
+rows (``model_dump(mode="json")``) as the in-memory engine on the workspace, and the same error
+where it raises. Ties (equally short paths, equal candidates) are broken by canonical id.
 
 Graphs: every regime vector of ``tests/queries/test_restricted.py`` (whose expected statuses
 are checked on each engine too), the planted loophole motifs of ``tests/queries/motifs.py``,
@@ -19,7 +22,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -66,12 +68,13 @@ def engine(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def serve(engine: str, request: pytest.FixtureRequest) -> Iterator[Callable[[Workspace], Open]]:
     """``serve(ws)`` → ``open(as_of)``: the workspace through the engine under test (pushed first
-    for Neo4j). Views are closed at the end of the test."""
+    for Neo4j; for the memory engine, its tables in the server's canonical layout, to show that
+    no answer depends on node numbers or record order). Views are closed at the end of the test."""
     views: list[GraphView] = []
 
     def serve_(ws: Workspace) -> Open:
-        if engine == "memory":
-            return lambda as_of: open_view("memory", workspace=ws, as_of=as_of)
+        if engine == "memory":  # the same code on the server's layout: no answer may depend on it
+            return lambda as_of: by_canonical_id(ws, as_of)
         uri = str(request.getfixturevalue("neo4j_uri"))
         auth = conftest_neo4j.neo4j_auth()
         push(ws, uri, replace=True, **auth)
@@ -137,20 +140,16 @@ class Plan:
     regimes: Sequence[str] = REGIME_IDS
 
 
-def check_all(ws: Workspace, open_: Open, as_of: str, plan: Plan) -> list[str]:
-    """Every query on the engine's view equals the memory engine's rows.
+def check_all(ws: Workspace, open_: Open, as_of: str, plan: Plan) -> None:
+    """Every query on the engine's view gives the memory engine's rows (or the same error).
 
-    Some answers depend on the order of nodes and records, which the engines lay out differently
+    Nothing may depend on node numbers or record order, which the engines lay out differently
     (the workspace in load and store order, the server in the canonical order of
-    :func:`~ownergraph.graph.neo4j_view.canonical_layout`): ``path`` and ``exposure`` choose
-    among equally short paths by node number, look-through ``ownership`` sums floating-point
-    stakes in node order, and a seed's explanation names its first designation among several of
-    the same date. Where rows differ, the engine's rows must equal the memory engine's on the
-    canonical layout (the same code on the same arrays); such cases are returned (described)
-    instead of failing. Any other difference fails.
+    :func:`~ownergraph.graph.neo4j_view.canonical_layout`): equally short paths and equal
+    candidates are ordered by canonical id, and floating-point sums run in canonical-id order.
     """
     want, got = ws.graph(as_of), open_(as_of)
-    assert (got.n, got.m, got.as_of) == (want.n, want.m, want.as_of)
+    assert (got.n, got.as_of) == (want.n, want.as_of)
     queries: list[tuple[str, Callable[[GraphView], Sequence[Any]]]] = []
     for regime in plan.regimes:
         queries.append((f"restricted({regime})", partial(restricted, regime=regime)))
@@ -172,29 +171,9 @@ def check_all(ws: Workspace, open_: Open, as_of: str, plan: Plan) -> list[str]:
             what = f"paths({a!r}, {b!r}, k=3, directed={directed})"
             queries.append((what, partial(paths, a=a, b=b, k=3, directed=directed)))
     queries.append((f"exposure of {len(plan.lines)} lines", partial(exposure, holdings=plan.lines)))
-    ties: list[str] = []
-    canonical: list[GraphView] = []
     for what, query in queries:
-        w, g = outcome(lambda q=query: q(want)), outcome(lambda q=query: q(got))
-        if w == g:
-            continue
-        if not canonical:
-            canonical.append(by_canonical_id(ws, as_of))
-        same(f"{what} as of {as_of} (canonical layout)", outcome(lambda q=query: q(canonical[0])), g)
-        ties.append(f"{what} as of {as_of}")
-    return ties
-
-
-def no_ties(ties: Sequence[str]) -> None:
-    """Mark the test xfail (after every strict check passed) when some answers differed only
-    by node numbering: another of several equally short paths, or float sums in another order."""
-    if ties:
-        kinds = Counter(t.partition("(")[0].split()[0] for t in ties)
-        pytest.xfail(
-            f"{len(ties)} answers depend on the order of nodes and records (load order in the workspace,"
-            f" canonical order on the server) and equal the memory engine's on the canonical layout"
-            f" ({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))}), e.g. {ties[0]}"
-        )
+        same(f"{what} as of {as_of}", outcome(lambda q=query: q(want)), outcome(lambda q=query: q(got)))
+    assert got.m == want.m  # read last: on Neo4j the whole graph's arrays are read only when needed
 
 
 def plan_for(view: GraphView, *, sample: int = 40, seed: int = 0) -> Plan:
@@ -236,7 +215,7 @@ def test_regime_vectors(
         view = open_(day)
         for regime, statuses in expected.items():
             assert {r.id: r.status for r in restricted(view, regime)} == statuses, regime
-        no_ties(check_all(g.ws, open_, day, plan_for(g.view(day))))
+        check_all(g.ws, open_, day, plan_for(g.view(day)))
     finally:
         g.close()
 
@@ -258,7 +237,7 @@ def test_loophole_motifs(serve: Callable[[Workspace], Open], tmp_path: Path) -> 
         for m in motifs:
             if m.fires:
                 assert (m.pattern, m.regime, m.path) in found, m.name
-        no_ties(check_all(ws, open_, MOTIFS_AS_OF, plan_for(ws.graph(MOTIFS_AS_OF), sample=60)))
+        check_all(ws, open_, MOTIFS_AS_OF, plan_for(ws.graph(MOTIFS_AS_OF), sample=60))
     finally:
         ws.close()
 
@@ -298,7 +277,6 @@ def test_sensetime_case(serve: Callable[[Workspace], Open], sensetime_ws: Worksp
     assert view.index("registration:HK:2162198") == view.index("sensetime-group-ltd")
     case = ["sensetime-group-inc", "sensetime-group-ltd", "shenzhen-sensetime", "beijing-sensetime"]
     case.append("qualcomm")
-    ties: list[str] = []
     for day in SENSETIME_DATES:
         base = plan_for(sensetime_ws.graph(day), sample=30, seed=len(day))
         plan = Plan(
@@ -306,8 +284,7 @@ def test_sensetime_case(serve: Callable[[Workspace], Open], sensetime_ws: Worksp
             pairs=[(a, b) for a in case for b in case if a < b] + list(base.pairs[:10]),
             lines=SENSETIME_LINES + list(base.lines),
         )
-        ties += check_all(sensetime_ws, open_, day, plan)
-    no_ties(ties)
+        check_all(sensetime_ws, open_, day, plan)
 
 
 # -- random graphs --------------------------------------------------------------------------------------
@@ -442,10 +419,8 @@ def test_random_graphs(serve: Callable[[Workspace], Open], tmp_path: Path, seed:
         (report,) = ws.load([random_bundle(tmp_path / "bundle", seed)])
         assert report.rejected == 0, report.first_reject
         open_ = serve(ws)
-        ties: list[str] = []
         for day in ("2019-06-30", "2025-01-01"):
-            ties += check_all(ws, open_, day, plan_for(ws.graph(day), seed=seed))
-        no_ties(ties)
+            check_all(ws, open_, day, plan_for(ws.graph(day), seed=seed))
     finally:
         ws.close()
 
@@ -497,3 +472,40 @@ def test_cli_engine_option(
         want = runner.invoke(cli, [*memory, *args], catch_exceptions=False)
         assert got.exit_code == 0, got.output
         assert got.output == want.output, args
+
+
+# -- the work runs on the server --------------------------------------------------------------------
+
+
+@pytest.mark.neo4j
+def test_neo4j_view_reads_only_what_the_query_needs(
+    neo4j_uri: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """``restricted``, ``path`` and ``ownership`` run on the server (fixpoint rounds, BFS hops,
+    cones) and read only the edges around their answers; the whole graph's arrays are read
+    only by a query that walks them (``loopholes``), and the rows are the same either way."""
+    ws = ownergraph.open(tmp_path / "ws")
+    try:
+        (report,) = ws.load([random_bundle(tmp_path / "bundle", 5)])
+        assert report.rejected == 0, report.first_reject
+        auth = conftest_neo4j.neo4j_auth()
+        push(ws, neo4j_uri, replace=True, **auth)
+        day = "2025-01-01"
+        mem = ws.graph(day)
+        plan = plan_for(mem, sample=10, seed=5)
+        with open_view("neo4j", uri=neo4j_uri, as_of=day, **auth) as view:
+            assert "Neo4jView" in repr(view) and not view.loaded
+            for regime in REGIME_IDS:
+                same(regime, dump(restricted(mem, regime)), dump(restricted(view, regime)))
+            for a, b in plan.pairs:
+                same(f"{a}-{b}", dump(paths(mem, a, b, k=3)), dump(paths(view, a, b, k=3)))
+            for key in plan.owners:
+                for look in (False, True):
+                    want = outcome(lambda k=key, lt=look: ownership(mem, k, look_through=lt))
+                    same(key, want, outcome(lambda k=key, lt=look: ownership(view, k, look_through=lt)))
+            assert not view.loaded, view.timings
+            assert "read edges" in view.timings and "read entities" in view.timings
+            same("loopholes", dump(loopholes(mem)), dump(loopholes(view)))
+            assert view.loaded and view.m == mem.m
+    finally:
+        ws.close()

@@ -360,3 +360,37 @@ def test_empty_view(ws: Workspace) -> None:
     assert (view.n, view.m) == (0, 0)
     assert len(view.designated("eu")) == 0 and len(view.listed_nodes()) == 0
     assert view.to_networkx().number_of_nodes() == 0
+
+
+# -- the backend primitives (the Neo4j engine runs the same ones on the server) --------------------
+
+
+def test_canonical_rank_orders_nodes_by_id(ws: Workspace, bundle: Bundle) -> None:
+    from ownergraph.graph.backend import canonical_rank
+
+    ws.load([bundle("r", entities=[{"id": x, "name": x.upper()} for x in ("m", "b", "z", "a")])])
+    view = ws.graph()
+    rank = canonical_rank(view)
+    assert sorted(range(view.n), key=lambda i: int(rank[i])) == sorted(range(view.n), key=view.id)
+    assert canonical_rank(view) is rank  # built once per view
+
+
+def test_memory_primitives(dated: Workspace) -> None:
+    from ownergraph.graph.backend import FixpointRule
+    from ownergraph.graph.model import OWNERSHIP_KINDS
+
+    view = dated.graph(as_of="2020-06-01")
+    assert view.around([0]) is view and view.cone(0, "up", frozenset({0})) is view
+    a, b, c, d = (view.index(x) for x in "abcd")
+    steps = view.steps(None, directed=True)
+    nb, par = steps.forward(np.array([a, b], dtype=np.int64))
+    assert sorted(zip(par.tolist(), nb.tolist(), strict=True)) == [(a, b), (b, c)]
+    nb, par = view.steps(None, directed=False).backward(np.array([b], dtype=np.int64))
+    assert sorted(nb.tolist()) == sorted([a, c]) and set(par.tolist()) == {b}
+    shares = tuple(1 if k == "shares" else 0 for k in OWNERSHIP_KINDS)
+    rule = FixpointRule(shares, 500_000, True, 1_000_001, False, False)
+    # a holds 60% of b: b joins in round 1; b's (25,50] of c reaches 50% only possibly, and
+    # c's unknown share of d up to 100%
+    assert view.fixpoint([a], False, rule) == {a: 0, b: 1}
+    assert view.fixpoint([a], True, rule) == {a: 0, b: 1, c: 2, d: 3}
+    assert rule.meets(500_000, True, False, upper=False) and not rule.meets(500_000, True, False, upper=True)

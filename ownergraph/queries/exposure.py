@@ -45,6 +45,7 @@ from ownergraph.graph.cache import days
 from ownergraph.graph.model import ENTITY_KINDS, REGIME_IDS
 from ownergraph.graph.view import GraphView
 from ownergraph.queries.loopholes import (
+    _SCAN_MAX,
     STATUS_NAMES,
     LoopholeEdge,
     RegimeStatus,
@@ -55,6 +56,7 @@ from ownergraph.queries.loopholes import (
     _tidy,
     canonical_nodes,
     regime_status,
+    scan_positions,
 )
 from ownergraph.queries.rows import Row, Rows
 
@@ -199,39 +201,42 @@ class _ListingIndex:
     by_ticker: dict[tuple[str, str], list[tuple[int, bool]]]
 
 
-_LISTING_INDEX: weakref.WeakKeyDictionary[GraphView, _ListingIndex] = weakref.WeakKeyDictionary()
+def _listing_index(view: GraphView, isins: set[str], tickers: set[str]) -> _ListingIndex:
+    """The listings with one of ``isins`` (upper case) or normalised ``tickers``, by ISIN and by
+    (MIC, ticker), each with its node and whether it is active.
 
-
-def _listing_index(view: GraphView) -> _ListingIndex:
-    """Listings by ISIN and by (MIC, ticker), each with its node and whether it is active."""
-    hit = _LISTING_INDEX.get(view)
-    if hit is None:
-        hit = _LISTING_INDEX[view] = _build_listing_index(view)
-    return hit
-
-
-def _build_listing_index(view: GraphView) -> _ListingIndex:
+    The columns are normalised and filtered in Arrow, so only the portfolio's own listings
+    become Python objects.
+    """
     lis = view.table("listings")
     by_isin: dict[str, list[tuple[int, bool]]] = {}
     by_ticker: dict[tuple[str, str], list[tuple[int, bool]]] = {}
     if lis.num_rows == 0:
         return _ListingIndex(by_isin, by_ticker)
-    node = lis.column("node").to_numpy().tolist()
-    d = days(view.as_of)
-    active = ((lis.column("listed").to_numpy() <= d) & (d < lis.column("delisted").to_numpy())).tolist()
-    isin = pc.utf8_upper(lis.column("isin")).to_pylist()
-    mic = pc.utf8_upper(pc.fill_null(lis.column("mic"), "")).to_pylist()
+    isin = pc.utf8_upper(lis.column("isin"))
     ticker = pc.utf8_upper(pc.utf8_trim_whitespace(lis.column("ticker")))
     digits = pc.fill_null(pc.utf8_is_digit(ticker), False)
     trimmed = pc.utf8_ltrim(ticker, characters="0")
     trimmed = pc.if_else(pc.equal(trimmed, ""), "0", trimmed)
-    tick = pc.if_else(digits, trimmed, ticker).to_pylist()
+    tick = pc.if_else(digits, trimmed, ticker)
+    keep = pc.or_(
+        pc.is_in(isin, value_set=pa.array(sorted(isins), pa.string())),
+        pc.is_in(tick, value_set=pa.array(sorted(tickers), pa.string())),
+    )
+    rows = pa.array(np.flatnonzero(np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)))
+    lis = lis.take(rows)
+    node = lis.column("node").to_numpy().tolist()
+    d = days(view.as_of)
+    active = ((lis.column("listed").to_numpy() <= d) & (d < lis.column("delisted").to_numpy())).tolist()
+    isin_l = isin.take(rows).to_pylist()
+    mic = pc.utf8_upper(pc.fill_null(lis.column("mic"), "")).to_pylist()
+    tick_l = tick.take(rows).to_pylist()
     for j in range(lis.num_rows):
         item = (int(node[j]), bool(active[j]))
-        if isin[j]:
-            by_isin.setdefault(isin[j], []).append(item)
-        if tick[j]:
-            by_ticker.setdefault((mic[j], tick[j]), []).append(item)
+        if isin_l[j]:
+            by_isin.setdefault(isin_l[j], []).append(item)
+        if tick_l[j]:
+            by_ticker.setdefault((mic[j], tick_l[j]), []).append(item)
     return _ListingIndex(by_isin, by_ticker)
 
 
@@ -246,8 +251,14 @@ def _lookup(view: GraphView, keys: Sequence[str]) -> I64:
     everything else in one ``view.indices`` call."""
     out = canonical_nodes(view, keys)
     miss = np.flatnonzero(out < 0)
-    if len(miss):
+    if len(miss) > _SCAN_MAX:
         out[miss] = view.indices([keys[k] for k in miss.tolist()])
+    elif len(miss):
+        # a portfolio's few keys: one scan of the key column, not a hash index of every key
+        t = view.table("keys")
+        rows = scan_positions(t.column("key"), [keys[k] for k in miss.tolist()])
+        nodes = np.asarray(t.column("node").to_numpy(), dtype=np.int64)
+        out[miss] = np.where(rows >= 0, nodes[np.maximum(rows, 0)], -1)
     return out
 
 
@@ -263,7 +274,13 @@ def _resolve(view: GraphView, ctx: _Ctx, lines: list[_Line]) -> None:
         elif ln.kind == "isin":
             keys.append(f"isin:{ln.value}")
     via = dict(zip(keys, _lookup(view, keys).tolist(), strict=True)) if keys else {}
-    idx = _listing_index(view) if any(ln.kind in ("isin", "ticker") for ln in lines) else None
+    idx = None
+    if any(ln.kind in ("isin", "ticker") for ln in lines):
+        idx = _listing_index(
+            view,
+            {ln.value for ln in lines if ln.kind == "isin"},
+            {_norm_ticker(ln.value) for ln in lines if ln.kind == "ticker"},
+        )
     for ln in lines:
         if ln.kind == "id":
             ln.node = int(via[ln.value])
@@ -697,6 +714,8 @@ def exposure(
         rels.rel(k)
     ctx.prefetch(n for k in needed for n in rels.rel(k).nodes)
     ctx.prefetch_edges(e for k in needed for e in rels.rel(k).edges if e < g.m)
+    for st in statuses.values():  # the issuers' own rows, in one batch per regime
+        st.rows.prefetch(issuers.tolist())
     out: list[ExposureRow] = []
     as_of = view.as_of
     for ln in lines:

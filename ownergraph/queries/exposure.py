@@ -58,7 +58,7 @@ from ownergraph.queries.loopholes import (
     regime_status,
     scan_positions,
 )
-from ownergraph.queries.rows import Row, Rows
+from ownergraph.queries.rows import Row, Rows, paused_gc
 
 __all__ = ["HOLDING_KEYS", "ExposureRow", "Relation", "exposure", "read_holdings"]
 
@@ -685,98 +685,99 @@ def exposure(
         regs.sort(key=REGIME_IDS.index)
     if max_depth < 1:
         raise InputError("must be at least 1", field="max_depth", value=max_depth)
-    lines = _parse_lines(read_holdings(holdings))
-    ctx = _Ctx(view)
-    _resolve(view, ctx, lines)
-    statuses = {r: regime_status(view, r) for r in regs}
-    issuers = np.unique(np.array([ln.node for ln in lines if ln.node >= 0], dtype=np.int64))
-    flagged = np.zeros(view.n, dtype=bool)
-    for st in statuses.values():
-        flagged |= np.isin(st.code, [_DES, _RES])
-    targets = np.flatnonzero(flagged).astype(np.int64)
-    g = _graph(view, ctx)
-    rels = _Relations(ctx, g, issuers, targets, max_depth)
-    say = _Say(ctx, g)
-    ctx.prefetch(issuers.tolist())
-    # per regime: the related rows shown for each issuer, and how many there are in all
-    shown_by: dict[str, dict[int, list[int]]] = {}
-    total_by: dict[str, dict[int, int]] = {}
-    for reg, st in statuses.items():
-        pos, total = rels.select(st.code, [_DES] if reg == "ofac-ns-cmic" else [_DES, _RES], max_related)
-        per: dict[int, list[int]] = {}
-        tot: dict[int, int] = {}
-        for k, x, c in zip(pos.tolist(), rels.x[pos].tolist(), total.tolist(), strict=True):
-            per.setdefault(x, []).append(k)
-            tot[x] = c
-        shown_by[reg], total_by[reg] = per, tot
-    needed = sorted({k for per in shown_by.values() for ks in per.values() for k in ks})
-    for k in needed:
-        rels.rel(k)
-    ctx.prefetch(n for k in needed for n in rels.rel(k).nodes)
-    ctx.prefetch_edges(e for k in needed for e in rels.rel(k).edges if e < g.m)
-    for st in statuses.values():  # the issuers' own rows, in one batch per regime
-        st.rows.prefetch(issuers.tolist())
-    out: list[ExposureRow] = []
-    as_of = view.as_of
-    for ln in lines:
-        if ln.node < 0:
-            out.append(
-                ExposureRow(
-                    line=ln.line,
-                    input=ln.input,
-                    entity_id=None,
-                    name=None,
-                    reason=ln.reason,
-                    path=[],
-                    weight=ln.weight,
-                    edges=[],
-                    explanation=f"Line {ln.line} ({ln.input or 'empty'}) is not resolved: {ln.reason}.",
-                    as_of=as_of,
-                )
-            )
-            continue
-        x = ln.node
-        xid, xname = ctx.id(x), ctx.name(x)
+    with paused_gc():
+        lines = _parse_lines(read_holdings(holdings))
+        ctx = _Ctx(view)
+        _resolve(view, ctx, lines)
+        statuses = {r: regime_status(view, r) for r in regs}
+        issuers = np.unique(np.array([ln.node for ln in lines if ln.node >= 0], dtype=np.int64))
+        flagged = np.zeros(view.n, dtype=bool)
+        for st in statuses.values():
+            flagged |= np.isin(st.code, [_DES, _RES])
+        targets = np.flatnonzero(flagged).astype(np.int64)
+        g = _graph(view, ctx)
+        rels = _Relations(ctx, g, issuers, targets, max_depth)
+        say = _Say(ctx, g)
+        ctx.prefetch(issuers.tolist())
+        # per regime: the related rows shown for each issuer, and how many there are in all
+        shown_by: dict[str, dict[int, list[int]]] = {}
+        total_by: dict[str, dict[int, int]] = {}
         for reg, st in statuses.items():
-            shown = [rels.rel(k) for k in shown_by[reg].get(x, [])]
-            shown.sort(key=lambda r: (r.depth, _REL_RANK[r.relation], ctx.id(r.node)))
-            more = total_by[reg].get(x, 0) - len(shown)
-            status = STATUS_NAMES[int(st.code[x])]
-            common: dict[str, Any] = {
-                "line": ln.line,
-                "input": ln.input,
-                "entity_id": xid,
-                "name": xname,
-                "regime": reg,
-                "status": status,
-                "weight": ln.weight,
-                "as_of": as_of,
-            }
-            out.append(
-                ExposureRow(
-                    **common,
-                    path=[xid],
-                    related_id=xid,
-                    related_name=xname,
-                    related_status=status,
-                    relation="self",
-                    depth=0,
-                    edges=[],
-                    explanation=_tidy(_self_text(say, st, x, shown, more)),
+            pos, total = rels.select(st.code, [_DES] if reg == "ofac-ns-cmic" else [_DES, _RES], max_related)
+            per: dict[int, list[int]] = {}
+            tot: dict[int, int] = {}
+            for k, x, c in zip(pos.tolist(), rels.x[pos].tolist(), total.tolist(), strict=True):
+                per.setdefault(x, []).append(k)
+                tot[x] = c
+            shown_by[reg], total_by[reg] = per, tot
+        needed = sorted({k for per in shown_by.values() for ks in per.values() for k in ks})
+        for k in needed:
+            rels.rel(k)
+        ctx.prefetch(n for k in needed for n in rels.rel(k).nodes)
+        ctx.prefetch_edges(e for k in needed for e in rels.rel(k).edges if e < g.m)
+        for st in statuses.values():  # the issuers' own rows, in one batch per regime
+            st.rows.prefetch(issuers.tolist())
+        out: list[ExposureRow] = []
+        as_of = view.as_of
+        for ln in lines:
+            if ln.node < 0:
+                out.append(
+                    ExposureRow(
+                        line=ln.line,
+                        input=ln.input,
+                        entity_id=None,
+                        name=None,
+                        reason=ln.reason,
+                        path=[],
+                        weight=ln.weight,
+                        edges=[],
+                        explanation=f"Line {ln.line} ({ln.input or 'empty'}) is not resolved: {ln.reason}.",
+                        as_of=as_of,
+                    )
                 )
-            )
-            for r in shown:
+                continue
+            x = ln.node
+            xid, xname = ctx.id(x), ctx.name(x)
+            for reg, st in statuses.items():
+                shown = [rels.rel(k) for k in shown_by[reg].get(x, [])]
+                shown.sort(key=lambda r: (r.depth, _REL_RANK[r.relation], ctx.id(r.node)))
+                more = total_by[reg].get(x, 0) - len(shown)
+                status = STATUS_NAMES[int(st.code[x])]
+                common: dict[str, Any] = {
+                    "line": ln.line,
+                    "input": ln.input,
+                    "entity_id": xid,
+                    "name": xname,
+                    "regime": reg,
+                    "status": status,
+                    "weight": ln.weight,
+                    "as_of": as_of,
+                }
                 out.append(
                     ExposureRow(
                         **common,
-                        path=[ctx.id(n) for n in r.nodes],
-                        related_id=ctx.id(r.node),
-                        related_name=ctx.name(r.node),
-                        related_status=STATUS_NAMES[int(st.code[r.node])],
-                        relation=r.relation,
-                        depth=r.depth,
-                        edges=[say.item(e) for e in r.edges],
-                        explanation=_tidy(_rel_text(say, st, x, r)),
+                        path=[xid],
+                        related_id=xid,
+                        related_name=xname,
+                        related_status=status,
+                        relation="self",
+                        depth=0,
+                        edges=[],
+                        explanation=_tidy(_self_text(say, st, x, shown, more)),
                     )
                 )
-    return Rows(out)
+                for r in shown:
+                    out.append(
+                        ExposureRow(
+                            **common,
+                            path=[ctx.id(n) for n in r.nodes],
+                            related_id=ctx.id(r.node),
+                            related_name=ctx.name(r.node),
+                            related_status=STATUS_NAMES[int(st.code[r.node])],
+                            relation=r.relation,
+                            depth=r.depth,
+                            edges=[say.item(e) for e in r.edges],
+                            explanation=_tidy(_rel_text(say, st, x, r)),
+                        )
+                    )
+        return Rows(out)

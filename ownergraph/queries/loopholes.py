@@ -71,7 +71,15 @@ from ownergraph.graph.shares import PPM, Share, format_ppm
 from ownergraph.graph.view import GraphView, date_of
 from ownergraph.queries.regimes import Regime, RegimeParams, get_regime
 from ownergraph.queries.restricted import Evaluation, RestrictedRow, evaluate
-from ownergraph.queries.rows import BasisItem, Row, Rows, finding_id, share_columns, share_fields
+from ownergraph.queries.rows import (
+    BasisItem,
+    Row,
+    Rows,
+    finding_id,
+    paused_gc,
+    share_columns,
+    share_fields,
+)
 
 __all__ = [
     "DEFAULT_REGIMES",
@@ -1801,14 +1809,15 @@ def loopholes(
         timing_days=int(timing_days),
         similarity=float(name_threshold),
     )
-    statuses = {r: regime_status(view, r) for r in regs}
-    ctx = _Ctx(view)
-    findings: list[_Finding] = []
-    for p in pats:
-        findings.extend(_PATTERN_FUNCS[p](ctx, statuses, opts))
-    ctx.prefetch(x for f in findings for x in (*f.path, f.designated, f.subject))
-    rows = [_row(ctx, f, statuses) for f in findings]
-    p_rank = {p: i for i, p in enumerate(PATTERNS)}
-    r_rank = {r: i for i, r in enumerate(REGIME_IDS)}
-    rows.sort(key=lambda r: (p_rank[r.pattern], r_rank[r.regime], r.designated_id, r.subject_id, r.path))
-    return Rows(rows)
+    with paused_gc():
+        statuses = {r: regime_status(view, r) for r in regs}
+        ctx = _Ctx(view)
+        findings: list[_Finding] = []
+        for p in pats:
+            findings.extend(_PATTERN_FUNCS[p](ctx, statuses, opts))
+        ctx.prefetch(x for f in findings for x in (*f.path, f.designated, f.subject))
+        rows = [_row(ctx, f, statuses) for f in findings]
+        p_rank = {p: i for i, p in enumerate(PATTERNS)}
+        r_rank = {r: i for i, r in enumerate(REGIME_IDS)}
+        rows.sort(key=lambda r: (p_rank[r.pattern], r_rank[r.regime], r.designated_id, r.subject_id, r.path))
+        return Rows(rows)

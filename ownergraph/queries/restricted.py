@@ -56,7 +56,7 @@ from ownergraph.graph.model import OWNERSHIP_KINDS, REGIME_IDS, parse_date
 from ownergraph.graph.shares import PPM, Share
 from ownergraph.graph.view import GraphView, date_of
 from ownergraph.queries.regimes import Regime, RegimeParams, get_regime, regime_params
-from ownergraph.queries.rows import BasisItem, Row, Rows, ShareCols, share_columns
+from ownergraph.queries.rows import BasisItem, Row, Rows, ShareCols, paused_gc, share_columns
 
 __all__ = [
     "STATUSES",
@@ -694,7 +694,8 @@ def restricted(
                     f"this view is as of {view.as_of}; build a view for {day} with ws.graph(as_of=...)"
                 )
             view = view.workspace.graph(day)
-    return evaluate(view, reg).rows()
+    with paused_gc():
+        return evaluate(view, reg).rows()
 
 
 @dataclass

@@ -8,8 +8,10 @@ Lists of rows are :class:`Rows`, which convert to pandas with ``.to_frame()``.
 
 from __future__ import annotations
 
+import gc
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -26,6 +28,7 @@ __all__ = [
     "Rows",
     "ShareCols",
     "finding_id",
+    "paused_gc",
     "rows_to_frame",
     "share_columns",
     "share_fields",
@@ -35,6 +38,24 @@ __all__ = [
 def share_fields(share: Share) -> dict[str, Any]:
     """``share_min``, ``share_max`` and ``share`` of an interval, per the output conventions."""
     return {"share_min": share.min_pct, "share_max": share.max_pct, "share": str(share)}
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Run a block with the cyclic garbage collector paused (reference counting still frees).
+
+    A query that builds thousands of result rows allocates tens of thousands of small acyclic
+    containers; every 700 allocations trigger a collection, and the full ones walk every live
+    object of the session, which cost 30-40% of ``restricted``, ``loopholes`` and ``exposure``
+    at 1M entities. Nothing those queries build is cyclic, so pausing loses nothing.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 ShareCols = tuple[Share, float | None, float | None, str]

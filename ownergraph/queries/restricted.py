@@ -43,7 +43,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from operator import itemgetter
+from typing import Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -117,6 +118,7 @@ class RestrictedRow(Row):
 
 
 _ROWS = TypeAdapter(list[RestrictedRow])
+_BY_OWNER_KIND = itemgetter(0, 1)
 
 
 @lru_cache(maxsize=65536)
@@ -197,6 +199,7 @@ def seed_dates(
     return eff, divest
 
 
+@lru_cache(maxsize=4096)
 def _pct(s: Share | None) -> str:
     if s is None:
         return "no stake"
@@ -823,6 +826,7 @@ def _rows(ev: Evaluation, seeds: Sequence[int], derived: Sequence[_Derived]) -> 
     out: list[tuple[tuple[int, int, str], dict[str, object]]] = []
     as_of = view.as_of
     listed_rule = reg.rules.listed
+    rule_of: dict[Cause, str] = {c: _rule_of(reg, c) for c in get_args(Cause)}
     for node in seeds:
         sd = ev.seeds[node]
         eff, divest = seed_dates(reg, sd.listed, sd.effective)
@@ -868,7 +872,8 @@ def _rows(ev: Evaluation, seeds: Sequence[int], derived: Sequence[_Derived]) -> 
             if owner_status is None and owner in dv.members and not ev.in_scope(owner):
                 owner_status = "out_of_scope"
             items.append((ids[owner], kind, owner_status, cols, source))
-        items.sort(key=lambda it: (it[0], it[1]))
+        if len(items) > 1:
+            items.sort(key=_BY_OWNER_KIND)
         y_id = ids[y]
         basis = [
             {
@@ -885,7 +890,7 @@ def _rows(ev: Evaluation, seeds: Sequence[int], derived: Sequence[_Derived]) -> 
         ]
         owners: list[Owner] = [(it[0], it[2], it[1], it[3][3]) for it in items]
         st: Status = "possibly_restricted" if dv.upper else "restricted"
-        rule = _rule_of(reg, dv.cause)
+        rule = rule_of[dv.cause]
         chain_id = ids[dv.chain] if dv.chain is not None else None
         text = explanation(
             reg,

@@ -209,9 +209,10 @@ class ExplainedRows(Mapping[int, RestrictedRow]):
         todo = {x for x in todo if x in status and x not in built}
         if not todo:
             return
-        rows = self._ev.rows(todo)
-        nodes_of = canonical_nodes(self._ev.view, [r.id for r in rows])
-        built.update(zip(nodes_of.tolist(), rows, strict=True))
+        asked = sorted(todo)
+        ids = self._ev.view.table("nodes").column("id").take(pa.array(asked, pa.int64())).to_pylist()
+        node_of = dict(zip(ids, asked, strict=True))
+        built.update((node_of[r.id], r) for r in self._ev.rows(asked))
 
     def __getitem__(self, node: int) -> RestrictedRow:
         hit = self._built.get(node)

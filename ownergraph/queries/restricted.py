@@ -123,11 +123,38 @@ _BY_OWNER_KIND = itemgetter(0, 1)
 
 @lru_cache(maxsize=65536)
 def _aggregate_cols(parts: tuple[tuple[int, int, int], ...]) -> ShareCols | None:
-    """:func:`aggregate_share` of columnar parts, with its output fields (``None`` for no parts)."""
-    agg = aggregate_share(share_columns(*p)[0] for p in parts)
-    if agg is None:
+    """:func:`aggregate_share` of columnar parts, with its output fields (``None`` for no parts).
+
+    Summed on the ints: only the total becomes a :class:`Share` (cached), not every part.
+    """
+    # a part read from the columns is unknown by its flag alone: [0, 100] (Share.from_columns)
+    total = _sum_columns((0, PPM, 4) if fl & 4 else (lo, hi, fl) for lo, hi, fl in parts)
+    return None if total is None else share_columns(*total)
+
+
+def _sum_columns(parts: Iterable[tuple[int, int, int]]) -> tuple[int, int, int] | None:
+    """:func:`aggregate_share` on ``(lo, hi, flags)`` columns (flags as :meth:`Share.to_flags`)."""
+    lo = hi = 0
+    lo_open = hi_open = False
+    n = known = 0
+    for plo, phi, fl in parts:
+        n += 1
+        known += not fl & 4
+        lo += plo
+        hi += phi
+        lo_open = lo_open or bool(fl & 1)
+        hi_open = hi_open or bool(fl & 2)
+    if n == 0:
         return None
-    return agg, agg.min_pct, agg.max_pct, str(agg)
+    if known == 0:
+        return 0, PPM, 4
+    if lo >= PPM:
+        lo, lo_open = PPM, False
+    if hi >= PPM:
+        hi, hi_open = PPM, False
+    if lo == hi:
+        lo_open = hi_open = False
+    return lo, hi, int(lo_open) | int(hi_open) << 1
 
 
 # -- helpers shared with the reference implementation -----------------------------------------
@@ -146,27 +173,8 @@ def aggregate_share(parts: Iterable[Share]) -> Share | None:
     >>> str(aggregate_share([parse_share("60"), parse_share("70")]))
     '100'
     """
-    lo = hi = 0
-    lo_open = hi_open = False
-    n = known = 0
-    for s in parts:
-        n += 1
-        known += s.known
-        lo += s.lo
-        hi += s.hi
-        lo_open = lo_open or s.lo_open
-        hi_open = hi_open or s.hi_open
-    if n == 0:
-        return None
-    if known == 0:
-        return Share.unknown()
-    if lo >= PPM:
-        lo, lo_open = PPM, False
-    if hi >= PPM:
-        hi, hi_open = PPM, False
-    if lo == hi:
-        lo_open = hi_open = False
-    return Share(lo=lo, hi=hi, lo_open=lo_open, hi_open=hi_open)
+    total = _sum_columns((s.lo, s.hi, s.to_flags()) for s in parts)
+    return None if total is None else Share.from_columns(*total)
 
 
 def program_tokens(program: str | None) -> set[str]:

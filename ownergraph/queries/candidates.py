@@ -36,7 +36,6 @@ means; it is ``kind="claim"`` with ``a`` = the subject and ``a_name`` = the name
 
 from __future__ import annotations
 
-import gc
 import re
 import unicodedata
 from collections import Counter
@@ -49,7 +48,7 @@ import orjson
 from rapidfuzz import fuzz, process
 
 from ownergraph.graph.view import GraphView
-from ownergraph.queries.rows import Row, Rows
+from ownergraph.queries.rows import Row, Rows, paused_gc
 
 __all__ = ["LEGAL_FORMS", "MAX_BLOCK", "CandidateRow", "candidates", "normalize_name"]
 
@@ -289,13 +288,8 @@ def candidates(view: GraphView, *, min_score: float = 85, limit: int = 200) -> R
     ``ownergraph sameas A B``). Blocking keeps the work near linear: 100,000 entities with
     200,000 names take seconds to tens of seconds, not hours.
     """
-    enabled = gc.isenabled()
-    gc.disable()  # millions of small, acyclic objects: the cyclic collector only costs time here
-    try:
+    with paused_gc():  # millions of small, acyclic objects: the cyclic collector only costs time here
         return _candidates(view, min_score, limit)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass(frozen=True)

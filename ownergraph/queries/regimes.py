@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -255,9 +256,15 @@ class RegimeParams(BaseModel):
     @property
     def threshold_text(self) -> str:
         """``≥ 50%`` or ``> 50%`` (empty without a threshold)."""
-        if self.threshold_ppm is None:
-            return ""
-        return ("≥ " if self.inclusive else "> ") + format_ppm(self.threshold_ppm) + "%"
+        return _threshold_text(self.threshold_ppm, self.inclusive)
+
+
+@lru_cache(maxsize=64)
+def _threshold_text(ppm: int | None, inclusive: bool) -> str:
+    """:attr:`RegimeParams.threshold_text`, cached: every explained row repeats it."""
+    if ppm is None:
+        return ""
+    return ("≥ " if inclusive else "> ") + format_ppm(ppm) + "%"
 
 
 _OFAC_KINDS = (

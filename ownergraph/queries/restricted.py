@@ -32,17 +32,19 @@ The semantics, shared with the networkx reference in :mod:`ownergraph.queries.re
 
 The fixpoint is a FIFO worklist over the view's CSR arrays in pure Python; it touches only the
 edges out of members, so it is O(V + E) in the restricted cone, and only derived rows become
-Python objects.
+Python objects. :func:`evaluate` stops at the statuses; its :class:`Evaluation` explains rows on
+demand, so whole-graph callers (``loopholes``, ``exposure``) pay for the rows they print only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from operator import itemgetter
+from typing import Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -51,20 +53,22 @@ import pyarrow.compute as pc
 from pydantic import Field, TypeAdapter
 
 from ownergraph.graph.backend import FixpointRule
-from ownergraph.graph.cache import NO_DATE_HI, NO_DATE_LO, days
+from ownergraph.graph.cache import NO_DATE_LO, days
 from ownergraph.graph.model import OWNERSHIP_KINDS, REGIME_IDS, parse_date
 from ownergraph.graph.shares import PPM, Share
 from ownergraph.graph.view import GraphView, date_of
 from ownergraph.queries.regimes import Regime, RegimeParams, get_regime, regime_params
-from ownergraph.queries.rows import BasisItem, Row, Rows
+from ownergraph.queries.rows import BasisItem, Row, Rows, ShareCols, paused_gc, share_columns
 
 __all__ = [
     "STATUSES",
     "Cause",
+    "Evaluation",
     "Owner",
     "RestrictedRow",
     "Status",
     "aggregate_share",
+    "evaluate",
     "explanation",
     "program_tokens",
     "restricted",
@@ -115,26 +119,43 @@ class RestrictedRow(Row):
 
 
 _ROWS = TypeAdapter(list[RestrictedRow])
+_BY_OWNER_KIND = itemgetter(0, 1)
 
 
 @lru_cache(maxsize=65536)
-def _share_of(lo: int, hi: int, flags: int) -> Share:
-    return Share.from_columns(lo, hi, flags)
+def _aggregate_cols(parts: tuple[tuple[int, int, int], ...]) -> ShareCols | None:
+    """:func:`aggregate_share` of columnar parts, with its output fields (``None`` for no parts).
+
+    Summed on the ints: only the total becomes a :class:`Share` (cached), not every part.
+    """
+    # a part read from the columns is unknown by its flag alone: [0, 100] (Share.from_columns)
+    total = _sum_columns((0, PPM, 4) if fl & 4 else (lo, hi, fl) for lo, hi, fl in parts)
+    return None if total is None else share_columns(*total)
 
 
-@lru_cache(maxsize=65536)
-def _fields_cached(share: Share) -> tuple[float | None, float | None, str]:
-    return share.min_pct, share.max_pct, str(share)
-
-
-@lru_cache(maxsize=65536)
-def _aggregate_cached(parts: tuple[Share, ...]) -> Share | None:
-    return aggregate_share(parts)
-
-
-def _fields_of(share: Share) -> dict[str, object]:
-    lo, hi, text = _fields_cached(share)
-    return {"share_min": lo, "share_max": hi, "share": text}
+def _sum_columns(parts: Iterable[tuple[int, int, int]]) -> tuple[int, int, int] | None:
+    """:func:`aggregate_share` on ``(lo, hi, flags)`` columns (flags as :meth:`Share.to_flags`)."""
+    lo = hi = 0
+    lo_open = hi_open = False
+    n = known = 0
+    for plo, phi, fl in parts:
+        n += 1
+        known += not fl & 4
+        lo += plo
+        hi += phi
+        lo_open = lo_open or bool(fl & 1)
+        hi_open = hi_open or bool(fl & 2)
+    if n == 0:
+        return None
+    if known == 0:
+        return 0, PPM, 4
+    if lo >= PPM:
+        lo, lo_open = PPM, False
+    if hi >= PPM:
+        hi, hi_open = PPM, False
+    if lo == hi:
+        lo_open = hi_open = False
+    return lo, hi, int(lo_open) | int(hi_open) << 1
 
 
 # -- helpers shared with the reference implementation -----------------------------------------
@@ -153,27 +174,8 @@ def aggregate_share(parts: Iterable[Share]) -> Share | None:
     >>> str(aggregate_share([parse_share("60"), parse_share("70")]))
     '100'
     """
-    lo = hi = 0
-    lo_open = hi_open = False
-    n = known = 0
-    for s in parts:
-        n += 1
-        known += s.known
-        lo += s.lo
-        hi += s.hi
-        lo_open = lo_open or s.lo_open
-        hi_open = hi_open or s.hi_open
-    if n == 0:
-        return None
-    if known == 0:
-        return Share.unknown()
-    if lo >= PPM:
-        lo, lo_open = PPM, False
-    if hi >= PPM:
-        hi, hi_open = PPM, False
-    if lo == hi:
-        lo_open = hi_open = False
-    return Share(lo=lo, hi=hi, lo_open=lo_open, hi_open=hi_open)
+    total = _sum_columns((s.lo, s.hi, s.to_flags()) for s in parts)
+    return None if total is None else Share.from_columns(*total)
 
 
 def program_tokens(program: str | None) -> set[str]:
@@ -206,6 +208,7 @@ def seed_dates(
     return eff, divest
 
 
+@lru_cache(maxsize=4096)
 def _pct(s: Share | None) -> str:
     if s is None:
         return "no stake"
@@ -341,8 +344,8 @@ class _Derived:
     members: dict[int, int]
     edges: list[int]
     cause: Cause
-    share: Share | None
-    votes: Share | None
+    share: ShareCols | None
+    votes: ShareCols | None
 
 
 class _Engine:
@@ -479,17 +482,19 @@ class _Engine:
                         inc.append(i)
         totals = [0, 0]
         opens = [False, False]
-        shares: list[Share] = []
-        votes: list[Share] = []
+        shares: list[tuple[int, int, int]] = []
+        votes: list[tuple[int, int, int]] = []
         kinds_present: set[str] = set()
+        open_bit = 2 if upper else 1
         for i in inc:
             r = roles[kinds[i]]
             if r in (_SHARES, _VOTES):
-                s = _share_of(los[i], his[i], fls[i])
-                (shares if r == _SHARES else votes).append(s)
+                lo, hi, fl = los[i], his[i], fls[i]
+                (shares if r == _SHARES else votes).append((lo, hi, fl))
                 o = 0 if r == _SHARES else 1
-                totals[o] += s.hi if upper else s.lo
-                opens[o] = opens[o] or (s.hi_open if upper else s.lo_open)
+                # an unknown share is [0, 100] with closed bounds (Share.from_columns)
+                totals[o] += (PPM if fl & 4 else hi) if upper else (0 if fl & 4 else lo)
+                opens[o] = opens[o] or (not fl & 4 and bool(fl & open_bit))
             else:
                 kinds_present.add(OWNERSHIP_KINDS[kinds[i]])
         cause: Cause
@@ -511,8 +516,8 @@ class _Engine:
             members,
             [all_edges[i] for i in inc],
             cause,
-            _aggregate_cached(tuple(shares)),
-            _aggregate_cached(tuple(votes)),
+            _aggregate_cols(tuple(shares)),
+            _aggregate_cols(tuple(votes)),
         )
 
 
@@ -555,10 +560,8 @@ def _active_designations(view: GraphView, regime_id: str) -> tuple[npt.NDArray[n
     return rows.astype(np.int64), t
 
 
-def _day_or_none(v: int) -> dt.date | None:
-    if v in (int(NO_DATE_LO), int(NO_DATE_HI)):
-        return None
-    return date_of(v)
+_day_or_none = lru_cache(maxsize=65536)(date_of)
+""":func:`~ownergraph.graph.view.date_of` cached: seeds share a few thousand listing days."""
 
 
 def _seeds(view: GraphView, regime: Regime) -> dict[int, _Seed]:
@@ -638,59 +641,124 @@ def restricted(
                     f"this view is as of {view.as_of}; build a view for {day} with ws.graph(as_of=...)"
                 )
             view = view.workspace.graph(day)
+    with paused_gc():
+        return evaluate(view, reg).rows()
+
+
+@dataclass
+class Evaluation:
+    """One regime evaluated on one view: every status, with the derivations left to build on demand.
+
+    The fixpoints fix every status; explaining a row (basis, share, rule, sentence) costs far
+    more than deciding it, so :meth:`rows` builds rows only for the nodes asked for. Queries that
+    read statuses of the whole graph (``loopholes``, ``exposure``) take :attr:`status` and
+    explain only the entities they report.
+    """
+
+    view: GraphView
+    regime: Regime
+    params: RegimeParams
+    seeds: dict[int, _Seed]
+    status: dict[int, Status]
+    """Every node with a status: seeds, then derived nodes (out-of-scope nodes have none)."""
+    best: dict[int, tuple[int, bool, int | None, dict[int, int]]]
+    """Derived node -> (round, upper, chain, members of the unit's final fixpoint)."""
+    engine: _Engine | None
+
+    def in_scope(self, node: int) -> bool:
+        return True if self.engine is None else self.engine.in_scope(node)
+
+    def rows(self, nodes: Iterable[int] | None = None) -> Rows[RestrictedRow]:
+        """The explained rows of ``nodes`` that have a status (default: all), in output order."""
+        if nodes is None:
+            seeds, want = list(self.seeds), list(self.best)
+        else:
+            pick = set(nodes)
+            seeds = [x for x in self.seeds if x in pick]
+            want = [x for x in self.best if x in pick]
+        derived: list[_Derived] = []
+        if want and self.engine is not None:
+            best = self.best
+            # the edges into the derived entities: the view itself in memory, read from the
+            # server on Neo4j
+            self.engine.bind(self.view.around(want, "in"))
+            derived = self.engine.derive_all(
+                [(y, best[y][3], best[y][1], best[y][0], best[y][2]) for y in want]
+            )
+            return _rows(self, self.engine.view, seeds, derived)
+        return _rows(self, self.view.around((), "in"), seeds, derived)  # seeds only: no edges
+
+
+def evaluate(view: GraphView, regime: str | Regime) -> Evaluation:
+    """Run one regime's fixpoints on ``view``: every status, no row built yet (see :class:`Evaluation`).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, ownergraph, ownergraph.data
+    >>> bundle = pathlib.Path(ownergraph.data.__file__).parent / "sensetime"
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     ws = ownergraph.open(tmp)
+    ...     _ = ws.load([bundle])
+    ...     ev = evaluate(ws.graph(as_of="2022-01-07"), "ofac-ns-cmic")
+    ...     rows = ev.rows()
+    ...     ws.close()
+    >>> list(ev.status.values()), [r.id for r in rows]
+    (['designated'], ['sensetime-group-ltd'])
+    """
+    reg = get_regime(regime)
     params = regime_params(reg, view.as_of)
     seeds = _seeds(view, reg)
+    status: dict[int, Status] = dict.fromkeys(seeds, "designated")
     seed_nodes = sorted(seeds)
-    derived: dict[int, _Derived] = {}
-    if params.propagates and seed_nodes:
-        eng = _Engine(view, params)
-        best_r: dict[int, tuple[int, str, int | None, dict[int, int]]] = {}
-        best_p: dict[int, tuple[int, str, int | None, dict[int, int]]] = {}
-        if params.indirect == "majority-chain":
-            units: list[tuple[int | None, list[int]]] = [(d, [d]) for d in seed_nodes]
-        else:
-            units = [(None, seed_nodes)]
-        for chain, members in units:
-            key: str | None = "" if chain is None else None
-            for upper, best in ((False, best_r), (True, best_p)):
-                fp = eng.fixpoint(members, upper)
-                if len(fp) == len(members):
+    if not (params.propagates and seed_nodes):
+        return Evaluation(view, reg, params, seeds, status, {}, None)
+    eng = _Engine(view, params)
+    best_r: dict[int, tuple[int, str, int | None, dict[int, int]]] = {}
+    best_p: dict[int, tuple[int, str, int | None, dict[int, int]]] = {}
+    if params.indirect == "majority-chain":
+        units: list[tuple[int | None, list[int]]] = [(d, [d]) for d in seed_nodes]
+    else:
+        units = [(None, seed_nodes)]
+    for chain, members in units:
+        key: str | None = "" if chain is None else None
+        for upper, best in ((False, best_r), (True, best_p)):
+            fp = eng.fixpoint(members, upper)
+            if len(fp) == len(members):
+                continue
+            if key is None:
+                key = view.id(chain) if chain is not None else ""
+            eng.prefetch_scope(fp)
+            for y, k in fp.items():
+                if y in seeds or not eng.in_scope(y):
                     continue
-                if key is None:
-                    key = view.id(chain) if chain is not None else ""
-                eng.prefetch_scope(fp)
-                for y, k in fp.items():
-                    if y in seeds or not eng.in_scope(y):
-                        continue
-                    cur = best.get(y)
-                    if cur is None or (k, key) < (cur[0], cur[1]):
-                        best[y] = (k, key, chain, fp)
-        items = [(y, fp, False, k, chain) for y, (k, _key, chain, fp) in best_r.items()]
-        items += [(y, fp, True, k, chain) for y, (k, _key, chain, fp) in best_p.items() if y not in best_r]
-        eng.bind(view.around([it[0] for it in items], "in"))
-        derived = {dv.node: dv for dv in eng.derive_all(items)}
-        return _rows(eng.view, reg, params, seeds, derived, eng.in_scope)
-    return _rows(view.around((), "in"), reg, params, seeds, {}, lambda _node: True)  # seeds only: no edges
+                cur = best.get(y)
+                if cur is None or (k, key) < (cur[0], cur[1]):
+                    best[y] = (k, key, chain, fp)
+    derived: dict[int, tuple[int, bool, int | None, dict[int, int]]] = {
+        y: (k, False, chain, fp) for y, (k, _key, chain, fp) in best_r.items()
+    }
+    for y, (k, _key, chain, fp) in best_p.items():
+        if y not in derived:
+            derived[y] = (k, True, chain, fp)
+    for y, (_k, upper, _c, _fp) in derived.items():
+        status[y] = "possibly_restricted" if upper else "restricted"
+    return Evaluation(view, reg, params, seeds, status, derived, eng)
 
 
 def _rows(
-    view: GraphView,
-    reg: Regime,
-    params: RegimeParams,
-    seeds: dict[int, _Seed],
-    derived: dict[int, _Derived],
-    in_scope: Callable[[int], bool],
+    ev: Evaluation, view: GraphView, seeds: Sequence[int], derived: Sequence[_Derived]
 ) -> Rows[RestrictedRow]:
-    """Build the rows as plain dicts and validate them in one pydantic call (fast and checked)."""
-    status: dict[int, Status] = dict.fromkeys(seeds, "designated")
-    for y, dv in derived.items():
-        status[y] = "possibly_restricted" if dv.upper else "restricted"
-    edge_ids = sorted({e for dv in derived.values() for e in dv.edges})
+    """Build the rows as plain dicts and validate them in one pydantic call (fast and checked:
+    one ``TypeAdapter`` call over plain dicts is quicker than ``model_construct`` per row).
+    ``view`` holds the edges the derivations name (``ev.view`` or a server read around them)."""
+    reg, params, status = ev.regime, ev.params, ev.status
+    edge_ids = sorted({e for dv in derived for e in dv.edges})
     e_arr = np.asarray(edge_ids, dtype=np.int64)
     e_src = view.src[e_arr].tolist()
     e_lo, e_hi = view.lo[e_arr].tolist(), view.hi[e_arr].tolist()
     e_flags, e_kind = view.flags[e_arr].tolist(), view.kind[e_arr].tolist()
-    nodes_needed = set(status) | set(e_src) | {dv.chain for dv in derived.values() if dv.chain is not None}
+    nodes_needed = {*seeds, *(dv.node for dv in derived), *e_src}
+    nodes_needed.update(dv.chain for dv in derived if dv.chain is not None)
     node_list = sorted(nodes_needed)
     ntab = view.table("nodes")
     idx = pa.array(node_list, pa.int64())
@@ -700,13 +768,15 @@ def _rows(
     if edge_ids:
         src_vals = view.table("edges").column("source").take(pa.array(view.edge_rows[e_arr])).to_pylist()
     edge_info = {
-        e: (e_src[i], OWNERSHIP_KINDS[e_kind[i]], _share_of(e_lo[i], e_hi[i], e_flags[i]), src_vals[i])
+        e: (e_src[i], OWNERSHIP_KINDS[e_kind[i]], share_columns(e_lo[i], e_hi[i], e_flags[i]), src_vals[i])
         for i, e in enumerate(edge_ids)
     }
     out: list[tuple[tuple[int, int, str], dict[str, object]]] = []
     as_of = view.as_of
     listed_rule = reg.rules.listed
-    for node, sd in seeds.items():
+    rule_of: dict[Cause, str] = {c: _rule_of(reg, c) for c in get_args(Cause)}
+    for node in seeds:
+        sd = ev.seeds[node]
         eff, divest = seed_dates(reg, sd.listed, sd.effective)
         name = names[node]
         text = explanation(
@@ -741,30 +811,34 @@ def _rows(
                 },
             )
         )
-    for y, dv in derived.items():
-        basis: list[dict[str, object]] = []
-        y_id = ids[y]
+    for dv in derived:
+        y = dv.node
+        items: list[tuple[str, str, str | None, ShareCols, str | None]] = []
         for e in dv.edges:
-            owner, kind, share, source = edge_info[e]
+            owner, kind, cols, source = edge_info[e]
             owner_status: str | None = status.get(owner)
-            if owner_status is None and owner in dv.members and not in_scope(owner):
+            if owner_status is None and owner in dv.members and not ev.in_scope(owner):
                 owner_status = "out_of_scope"
-            basis.append(
-                {
-                    "owner_id": ids[owner],
-                    "kind": kind,
-                    **_fields_of(share),
-                    "source": source,
-                    "owned_id": y_id,
-                    "owner_status": owner_status,
-                }
-            )
-        basis.sort(key=lambda b: (str(b["owner_id"]), str(b["kind"])))
-        owners: list[Owner] = [
-            (str(b["owner_id"]), _owner_status_of(b), str(b["kind"]), str(b["share"])) for b in basis
+            items.append((ids[owner], kind, owner_status, cols, source))
+        if len(items) > 1:
+            items.sort(key=_BY_OWNER_KIND)
+        y_id = ids[y]
+        basis = [
+            {
+                "owner_id": owner_id,
+                "kind": kind,
+                "share_min": cols[1],
+                "share_max": cols[2],
+                "share": cols[3],
+                "source": source,
+                "owned_id": y_id,
+                "owner_status": owner_status,
+            }
+            for owner_id, kind, owner_status, cols, source in items
         ]
+        owners: list[Owner] = [(it[0], it[2], it[1], it[3][3]) for it in items]
         st: Status = "possibly_restricted" if dv.upper else "restricted"
-        rule = _rule_of(reg, dv.cause)
+        rule = rule_of[dv.cause]
         chain_id = ids[dv.chain] if dv.chain is not None else None
         text = explanation(
             reg,
@@ -774,8 +848,8 @@ def _rows(
             rule=rule,
             name=names[y],
             iteration=dv.level,
-            share=dv.share,
-            votes=dv.votes,
+            share=dv.share[0] if dv.share is not None else None,
+            votes=dv.votes[0] if dv.votes is not None else None,
             owners=owners,
             chain_of=chain_id,
         )
@@ -792,13 +866,7 @@ def _rows(
             "explanation": text,
         }
         if dv.share is not None:
-            row.update(_fields_of(dv.share))
+            row["share_min"], row["share_max"], row["share"] = dv.share[1:]
         out.append(((_STATUS_RANK[st], dv.level, y_id), row))
     out.sort(key=lambda kv: kv[0])
     return Rows(_ROWS.validate_python([row for _, row in out]))
-
-
-def _owner_status_of(item: Mapping[str, object]) -> str | None:
-    """The ``owner_status`` of a basis item given as a dict."""
-    v = item.get("owner_status")
-    return None if v is None else str(v)

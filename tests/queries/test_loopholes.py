@@ -12,22 +12,29 @@ from types import ModuleType
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ownergraph
 from ownergraph.errors import InputError
+from ownergraph.graph.model import REGIME_IDS
 from ownergraph.graph.view import GraphView
 from ownergraph.graph.workspace import Workspace
 from ownergraph.queries.loopholes import (
     PATTERNS,
     LoopholeRow,
+    canonical_nodes,
     loopholes,
     name_similarity,
     name_tokens,
+    regime_status,
 )
+from ownergraph.queries.restricted import restricted
 from ownergraph.queries.rows import finding_id
+
+loopholes_module = importlib.import_module("ownergraph.queries.loopholes")
 
 
 def _motifs() -> ModuleType:
@@ -321,3 +328,43 @@ def test_listed_parent_and_cycle_match_networkx(
         if r.pattern == "cycle":
             assert r.path[0] == r.path[-1] == r.designated_id
             assert nx.is_path(G, r.path)
+
+
+# -- statuses shared with exposure ------------------------------------------------------------------
+
+
+def test_regime_status_codes_and_lazy_rows_match_restricted(tmp_path: Path) -> None:
+    ws, view = _view(tmp_path, [M.motif(p, True, f"f{k}-") for k, p in enumerate(PATTERNS)])
+    try:
+        seen = 0
+        for regime in REGIME_IDS:
+            full = restricted(view, regime)
+            st = regime_status(view, regime)
+            assert regime_status(view, regime) is st  # once per view
+            nodes = [view.index(r.id) for r in full]
+            assert {view.id(int(n)) for n in np.flatnonzero(st.code)} == {r.id for r in full}
+            assert [st.name(n) for n in nodes] == [r.status for r in full]
+            assert len(st.rows) == len(full) and set(st.rows) == set(nodes)
+            st.rows.prefetch(nodes[::2])  # a batch, then the rest one by one
+            assert [st.rows[n] for n in nodes] == list(full)
+            free = int(np.flatnonzero(st.code == 0)[0])
+            assert free not in st.rows and st.rows.get(free) is None
+            with pytest.raises(KeyError):
+                st.rows[free]
+            seen += len(full)
+        assert seen > 12
+    finally:
+        ws.close()
+
+
+def test_canonical_nodes_scan_agrees_with_the_index(
+    sensetime_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = sensetime_ws.graph(as_of="2022-01-07")
+    ids = view.ids()
+    asked = [ids[3], "no-such-id", ids[0], ids[3], "", ids[-1]]
+    want = [3, -1, 0, 3, -1, len(ids) - 1]
+    assert canonical_nodes(view, asked).tolist() == want  # few ids: one scan of the id column
+    monkeypatch.setattr(loopholes_module, "_SCAN_MAX", 0)
+    assert canonical_nodes(view, asked).tolist() == want  # the hash index, built once per view
+    assert canonical_nodes(view, []).tolist() == []

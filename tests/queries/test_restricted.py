@@ -18,7 +18,7 @@ import pytest
 
 from ownergraph.errors import NotFoundError
 from ownergraph.queries.reference import reference_restricted
-from ownergraph.queries.restricted import aggregate_share, restricted
+from ownergraph.queries.restricted import aggregate_share, evaluate, restricted
 from tests.queries.graphs import Edge, Graph, build
 
 Make = Callable[..., Graph]
@@ -428,3 +428,29 @@ def test_aggregate_share_caps_and_unknowns() -> None:
     assert str(aggregate_share([parse_share("unknown"), parse_share("")])) == "unknown"
     assert str(aggregate_share([parse_share("unknown"), parse_share("30")])) == "[30,100]"
     assert str(aggregate_share([parse_share(">60"), parse_share("50")])) == "100"
+
+
+# -- statuses first, rows on demand (evaluate) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("regime", ["ofac-sdn", "bis-entity-list", "eu", "uk"])
+def test_evaluation_explains_any_subset_as_the_full_query(make: Make, regime: str) -> None:
+    # pooled UK arrangement, a BIS out-of-scope intermediary, votes, a possible (unknown) stake
+    g = make(
+        [("X", "A", "60"), ("A", "B", "30", "shares", "J1"), ("Y", "B", "25", "shares", "J1"),
+         ("X", "U", "100"), ("U", "F", "100"), ("X", "V", "60", "votes"), ("A", "W", "unknown"),
+         ("W", "Z", "100")],
+        des(["ofac-sdn", "bis-entity-list", "eu", "uk"], "X", "Y"),
+        jurisdictions={"U": "US", "F": "CN"}, as_of=BIS_IN_FORCE,
+    )
+    view = g.view()
+    full = g.rows(regime)
+    ev = evaluate(view, regime)
+    assert {view.id(n): s for n, s in ev.status.items()} == {r.id: r.status for r in full}
+    assert ev.rows() == full
+    nodes = sorted(ev.status)
+    for k in range(len(nodes)):
+        part = {nodes[k], nodes[-1 - k], view.index("B")}
+        assert ev.rows(part) == [r for r in full if view.index(r.id) in part]
+    assert ev.rows([]) == []
+    assert len(full) > 3, [(r.id, r.status) for r in full]

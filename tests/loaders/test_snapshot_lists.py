@@ -59,17 +59,25 @@ def test_ofac_csv_sdn_and_cons_are_two_lists(tmp_path: Path) -> None:
 
 
 def test_csl_snapshot_per_component_list(tmp_path: Path) -> None:
-    """BIS's own DPL file is a snapshot of the DPL only: the CSL's other lists stay."""
+    """BIS's own DPL file is a list of its own (``bis-dpl``): it keys parties differently from the
+    CSL (``csl:dpl:<slug>`` vs ``csl:<_id>``), so it removes nothing of the CSL, DPL included."""
     ws = ownergraph.open(tmp_path / "ws")
-    ws.load([CSL], snapshot_date="2025-01-01")
+    (c,) = ws.load([CSL], snapshot_date="2025-01-01")
+    assert c.snapshot and "CSL Denied Persons List (DPL)" in c.snapshot
     before = {(r["entity_id"], r["list"]) for r in ws.graph("2025-02-01").designation_rows()}
+    assert any("(DPL)" in (x[1] or "") for x in before)
     (r,) = ws.load([DPL], snapshot_date="2025-03-01")
-    assert r.snapshot and "CSL Denied Persons List (DPL)" in r.snapshot
+    assert r.snapshot and r.snapshot.startswith("snapshot of BIS Denied Persons List (dpl.txt) (")
+    assert "CSL" not in r.snapshot
+    keys = {k for (k,) in ws.store.conn.execute("SELECT list_key FROM snapshot WHERE load_id=2")}
+    assert keys == {"bis-dpl"}
     after = {(r["entity_id"], r["list"]) for r in ws.graph("2025-04-01").designation_rows()}
-    others = {x for x in before if "(DPL)" not in (x[1] or "")}
-    assert others and others <= after
-    gone = before - after
-    assert {x[1] for x in gone} <= {"Denied Persons List (DPL) - Bureau of Industry and Security"}
+    assert before <= after  # nothing of the CSL is removed, its DPL rows included
+    g = ws.graph("2025-04-01")
+    ash = [r for r in g.designation_rows(active_only=False) if g.name(g.index(r["entity_id"])) == "I. ASH"]
+    assert {r["entity_id"].startswith("csl:dpl:") for r in ash} == {True, False}  # on both files
+    assert all(str(r["removed"]) != "2025-03-01" and "absent from" not in (r["history"] or "") for r in ash)
+    assert {r["entity_id"] for r in ash} <= {r["entity_id"] for r in g.designation_rows()}
     ws.close()
 
 

@@ -26,9 +26,12 @@ from those facts whenever the columnar cache is built (:func:`apply_snapshots`, 
   the record states an earlier removal (the record wins). The last period is open unless the
   record states a removal.
 * A period **starts** with the record's own date (``listed``, else ``effective``) when the list's
-  first snapshot has it; after a snapshot that lacked it (a reappearance, or a designation first
-  seen later), on the date of the snapshot that has it again, or on the record's own date if that
-  falls after the snapshot that lacked it.
+  first snapshot has it. After a snapshot *k* that lacked it (a reappearance, or a designation
+  first seen later, in *k+1*) it was listed some day between the two snapshots' dates: the period
+  starts on the record's own date if that falls after snapshot *k*, else on the day after
+  snapshot *k* — the earliest it can have been listed. An older snapshot loaded later therefore
+  moves a newer listing back to that day at most, never forward, and a screening answer errs
+  towards a false positive, never a false negative.
 
 Each derived row carries ``history``: why it starts or ends, naming the snapshots and files.
 """
@@ -370,8 +373,10 @@ def snapshot_periods(
         g0, g1 = run_g0[run], run_g1[run]
         after_absence = has_run & (g_pos[g0] > 0)
         prev_date = g_date[np.maximum(g0 - 1, 0)]
+        # listed some day after the snapshot that lacked it: the earliest such day unless the
+        # record dates itself later (a screening tool prefers a false positive to a false negative)
         from_snapshot = after_absence & ~(own_since > prev_date)
-        since = np.where(from_snapshot, g_date[g0], own_since).astype(np.int32)
+        since = np.where(from_snapshot, prev_date.astype(np.int64) + 1, own_since).astype(np.int32)
         start_snap = np.where(after_absence, g_rep[g0], -1)
         absent_before = np.where(after_absence, g_rep[np.maximum(g0 - 1, 0)], -1)
         ended = has_run & (g1 < g_last_of_list[g1])
@@ -538,7 +543,8 @@ def apply_snapshots(
         parts = []
         if start >= 0:
             parts.append(
-                f"active {'again from' if is_again else 'from'} {_day(since)}: in {snap_text(start)},"
+                f"active {'again from' if is_again else 'from'} {_day(since)}: listed between"
+                f" {snaps[before][4]} and {snaps[start][4]}; in {snap_text(start)},"
                 f" absent from {snap_text(before)}"
             )
         if end >= 0:

@@ -152,15 +152,19 @@ def test_reappearing_party_is_active_again(tmp_path: Path, snaps: dict[str, Path
     (b,) = ws.load([back], snapshot_date=AGAIN)
     assert b.snapshot and f"dated {AGAIN}" in b.snapshot
     sid = f"ofac:{SENSETIME}"
+    # relisted some day after the snapshot that lacked it: from the earliest such day
+    back_from = "2025-06-02"
     assert sid in designated(ws, "2025-03-01", "ofac-ns-cmic")
-    assert sid not in designated(ws, "2025-07-01", "ofac-ns-cmic")
+    assert sid not in designated(ws, NEW, "ofac-ns-cmic")
+    assert sid in designated(ws, back_from, "ofac-ns-cmic")
     assert sid in designated(ws, "2025-10-01", "ofac-ns-cmic")
     rows = ws.graph().designation_rows(ws.graph().index(sid), active_only=False)
     spans = sorted((str(r["listed"]), str(r["removed"])) for r in rows)
-    assert spans == [("2021-12-10", NEW), (AGAIN, "None")]
-    again = next(r for r in rows if str(r["listed"]) == AGAIN)
+    assert spans == [("2021-12-10", NEW), (back_from, "None")]
+    again = next(r for r in rows if str(r["listed"]) == back_from)
     assert again["history"].startswith(
-        f"active again from {AGAIN}: in the OFAC consolidated snapshot of {AGAIN}"
+        f"active again from {back_from}: listed between {NEW} and {AGAIN};"
+        f" in the OFAC consolidated snapshot of {AGAIN}"
     )
     assert f"absent from the OFAC consolidated snapshot of {NEW}" in again["history"]
     ws.close()
@@ -259,6 +263,18 @@ def test_real_xml_2020_then_csv_2025(tmp_path: Path) -> None:
     for eid in gone:
         rows = g26.designation_rows(g26.index(eid), active_only=False)
         assert all(str(r["removed"]) == "2025-12-19" and "absent from" in r["history"] for r in rows)
+    # the legacy CSV states no listing dates: the 2022 Russia (NS-MBS) listings, absent from the
+    # 2020 XML, were listed some day after it, and are active from its next day, as with the CSV alone
+    mbs = "Non-SDN Menu-Based Sanctions List (NS-MBS)"
+    on_2024 = [r for r in ws.graph("2024-06-01").designation_rows() if r["list"] == mbs]
+    assert len(on_2024) == 96
+    assert all(
+        r["history"].startswith(f"active from {r['listed']}: listed between 2020-03-17 and 2025-12-19;")
+        for r in on_2024
+    )
+    # the day after the XML, or the date the CSV's remarks give (2022-02-22, 2022-02-24)
+    assert {str(r["listed"]) for r in on_2024} == {"2020-03-18", "2022-02-22", "2022-02-24"}
+    assert not [r for r in ws.graph("2020-03-17").designation_rows() if r["list"] == mbs]
     ws.close()
 
 
@@ -276,7 +292,8 @@ def reference_active(dates: list[int], present: list[bool], since: int, removed:
     """Whether one designation (one record) is active on day ``d``, read straight off the rules:
     the latest snapshot date on or before ``d`` decides (snapshots of one date count as one);
     before the first, the first does; the record's own dates bound everything; a period after an
-    absence starts on the snapshot's date unless the record's own date falls after the absence."""
+    absence starts on the day after the snapshot that lacked it unless the record's own date falls
+    later (listed somewhere between the two snapshots: the earliest day is assumed)."""
     groups = sorted(set(dates))
     on = [any(p for dd, p in zip(dates, present, strict=True) if dd == g) for g in groups]
     if not d < removed:
@@ -288,11 +305,11 @@ def reference_active(dates: list[int], present: list[bool], since: int, removed:
         j = last
         while j > 0 and on[j - 1]:
             j -= 1
-        start = since if j == 0 or since > groups[j - 1] else groups[j]
+        start = since if j == 0 or since > groups[j - 1] else groups[j - 1] + 1
         return start <= d
-    # absent now: active only if the record's own start falls after this snapshot, before a next
-    # one that has it
-    return last + 1 < len(groups) and on[last + 1] and groups[last] < since <= d
+    # absent now: active from the day after this snapshot (or the record's own later date) if the
+    # next one has it
+    return last + 1 < len(groups) and on[last + 1] and max(since, groups[last] + 1) <= d
 
 
 dates_st = st.lists(st.integers(0, 40), min_size=1, max_size=6)
@@ -370,7 +387,7 @@ def test_neo4j_engine_answers_the_same(tmp_path: Path, snaps: dict[str, Path], n
     ws.load([snaps["full"]], snapshot_date=AGAIN)
     auth = conftest_neo4j.neo4j_auth()
     push(ws, neo4j_uri, replace=True, **auth)
-    for as_of in ("2025-03-01", "2025-07-01", "2025-10-01"):
+    for as_of in ("2025-03-01", NEW, "2025-07-01", "2025-10-01"):
         view = open_view("neo4j", uri=neo4j_uri, as_of=as_of, **auth)
         try:
             for regime in ("ofac-ns-cmic", "ofac-ssi"):
@@ -378,5 +395,5 @@ def test_neo4j_engine_answers_the_same(tmp_path: Path, snaps: dict[str, Path], n
                 assert got == designated(ws, as_of, regime), (as_of, regime)
         finally:
             view.close()
-    assert f"ofac:{SENSETIME}" not in designated(ws, "2025-07-01", "ofac-ns-cmic")
+    assert f"ofac:{SENSETIME}" not in designated(ws, NEW, "ofac-ns-cmic")
     ws.close()

@@ -227,6 +227,8 @@ def load(
                 )
                 if r.snapshot:
                     click.echo(f"  {r.snapshot}", err=True)
+                for w in r.snapshot_warnings:
+                    click.echo(f"  warning: {w}", err=True)
                 if r.rejected:
                     click.echo(f"  first reject: {r.first_reject}", err=True)
                     click.echo(f"  reject report: {r.rejects_file}", err=True)

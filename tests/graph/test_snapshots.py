@@ -198,13 +198,101 @@ def test_cli_snapshot_date_and_show_as_of(tmp_path: Path, snaps: dict[str, Path]
 def test_future_snapshot_date_is_rejected(tmp_path: Path, snaps: dict[str, Path]) -> None:
     ws = ownergraph.open(tmp_path / "ws")
     future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
-    with pytest.raises(DateError, match="snapshot date in the future"):
+    with pytest.raises(DateError, match="date in the future"):
         ws.load([snaps["full"]], snapshot_date=future)
     assert ws.store.loads() == []
     r = CliRunner().invoke(
         cli, ["--workspace", str(tmp_path / "ws"), "load", str(snaps["full"]), "--snapshot-date", future]
     )
     assert r.exit_code != 0 and "--snapshot-date" in r.output and future in r.output
+    ws.close()
+
+
+def test_snapshot_date_must_be_a_full_day(tmp_path: Path, snaps: dict[str, Path]) -> None:
+    """``2025`` is no day to date removals by: rejected, not read as 2025-01-01."""
+    ws = ownergraph.open(tmp_path / "ws")
+    for bad in ("2025", "2025-06", "20250601", "2025-6-1"):
+        with pytest.raises(DateError, match="a snapshot date must be a full date") as e:
+            ws.load([snaps["full"]], snapshot_date=bad)
+        assert e.value.field == "--snapshot-date" and e.value.value == bad
+    assert ws.store.loads() == []
+    r = CliRunner().invoke(
+        cli, ["--workspace", str(tmp_path / "ws"), "load", str(snaps["full"]), "--snapshot-date", "2025"]
+    )
+    assert r.exit_code != 0 and "'2025'" in r.output and "YYYY-MM-DD" in r.output
+    ws.close()
+
+
+def test_undated_snapshot_that_removes_warns(tmp_path: Path, snaps: dict[str, Path]) -> None:
+    """A file that states no date, dated by --snapshot-date or the load date, and marking
+    designations removed: the report says how many, and how to undo it if it was an extract."""
+    ws = ownergraph.open(tmp_path / "ws")
+    (old,) = ws.load([snaps["full"]], snapshot_date=OLD)
+    assert old.snapshot_warnings == ()  # the first snapshot of its list removes nothing
+    (new,) = ws.load([snaps["cut"]], snapshot_date=NEW)
+    gone = [r for r in periods(ws) if r[0] in (f"ofac:{SENSETIME}", f"ofac:{RAB}") and r[6] == NEW]
+    assert new.snapshot_warnings == (
+        f"{len(gone)} designations of OFAC consolidated absent from {snaps['cut'].resolve()} are marked"
+        f" removed on {NEW}; if it is a partial extract, reload it with --not-snapshot",
+    )
+    assert len(gone) >= 2
+    (same,) = ws.load([cons_set(tmp_path / "again")], snapshot_date=AGAIN)  # the full list: no removal
+    assert same.snapshot_warnings == ()
+    ws.close()
+    # a file that states its own date (the XML) removes by that date without a warning
+    ws = ownergraph.open(tmp_path / "ws2")
+    ws.load([snaps["cut"]], snapshot_date="2019-01-01")
+    (x,) = ws.load([XML_2020])
+    assert x.snapshot_warnings == () and "DateOfIssue" in (x.snapshot or "")
+    ws.close()
+    # the CLI prints it; the load date dates a file that states none
+    r = CliRunner().invoke(cli, ["--workspace", str(tmp_path / "ws3"), "load", str(snaps["full"]),
+                                 "--snapshot-date", OLD])
+    assert r.exit_code == 0 and "warning:" not in r.output, r.output
+    r = CliRunner().invoke(cli, ["--workspace", str(tmp_path / "ws3"), "load", str(snaps["cut"])])
+    assert r.exit_code == 0, r.output
+    today = dt.date.today().isoformat()
+    assert (
+        f"  warning: {len(gone)} designations of OFAC consolidated absent from {snaps['cut'].resolve()}"
+        f" are marked removed on {today}; if it is a partial extract, reload it with --not-snapshot"
+    ) in r.output
+
+
+def test_not_snapshot_reload_retracts_the_snapshot(tmp_path: Path, snaps: dict[str, Path]) -> None:
+    """A partial extract recorded as a snapshot by mistake: reloading it with --not-snapshot
+    deletes its snapshot (its records stay), and the parties it lacked are active again."""
+    ws = ownergraph.open(tmp_path / "ws")
+    ws.load([snaps["full"]], snapshot_date=OLD)
+    ws.load([snaps["cut"]], snapshot_date=NEW)
+    ws.load([snaps["cut"]], snapshot_date=AGAIN)  # re-published too: both go
+    assert f"ofac:{SENSETIME}" not in designated(ws, "2025-07-01", "ofac-ns-cmic")
+    records = {r[:4] for r in periods(ws)}  # entity, regime, list, programme: the records
+    (r,) = ws.load([snaps["cut"]], not_snapshot=True)
+    assert not r.already_loaded and r.snapshot == (
+        f"snapshot of OFAC consolidated (528 designations) dated {NEW}, OFAC consolidated"
+        f" (528 designations) dated {AGAIN} retracted (--not-snapshot): its absences remove nothing;"
+        " the records stay"
+    )
+    assert ws.store.conn.execute("SELECT count(*) FROM snapshot").fetchone()[0] == 1
+    assert {r[:4] for r in periods(ws)} == records
+    for d in ("2025-07-01", "2025-10-01"):
+        assert f"ofac:{SENSETIME}" in designated(ws, d, "ofac-ns-cmic")
+    (again,) = ws.load([snaps["cut"]], not_snapshot=True)  # nothing left to retract
+    assert again.already_loaded
+    ws.close()
+    # the CLI says so; with a date only that date's snapshot goes
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(cli, ["--workspace", str(tmp_path / "ws2"), *args])
+
+    assert run("load", str(snaps["full"]), "--snapshot-date", OLD).exit_code == 0
+    assert run("load", str(snaps["cut"]), "--snapshot-date", NEW).exit_code == 0
+    assert run("load", str(snaps["cut"]), "--snapshot-date", AGAIN).exit_code == 0
+    out = run("load", str(snaps["cut"]), "--not-snapshot", "--snapshot-date", NEW)
+    assert out.exit_code == 0, out.output
+    assert f"dated {NEW} retracted (--not-snapshot)" in out.output and AGAIN not in out.output
+    ws = ownergraph.open(tmp_path / "ws2")
+    assert f"ofac:{SENSETIME}" in designated(ws, "2025-07-01", "ofac-ns-cmic")
+    assert f"ofac:{SENSETIME}" not in designated(ws, "2025-10-01", "ofac-ns-cmic")
     ws.close()
 
 

@@ -27,7 +27,7 @@ from ownergraph.errors import DateError
 from ownergraph.graph.cache import NO_DATE_HI, NO_DATE_LO
 from ownergraph.graph.engine import open_view
 from ownergraph.graph.neo4j_store import push
-from ownergraph.graph.snapshots import snapshot_periods
+from ownergraph.graph.snapshots import SnapshotRecorder, snapshot_periods
 from ownergraph.graph.workspace import Workspace
 from ownergraph.queries.restricted import restricted
 from tests.graph import conftest_neo4j
@@ -364,6 +364,26 @@ def test_real_xml_2020_then_csv_2025(tmp_path: Path) -> None:
     assert {str(r["listed"]) for r in on_2024} == {"2020-03-18", "2022-02-22", "2022-02-24"}
     assert not [r for r in ws.graph("2020-03-17").designation_rows() if r["list"] == mbs]
     ws.close()
+
+
+def test_recorder_refuses_designation_batches(tmp_path: Path, snaps: dict[str, Path]) -> None:
+    """A bulk parser's column batch of designations would slip past the recorder and the snapshot
+    be recorded without them (every designation of the list removed): it is refused, by file."""
+    import pyarrow as pa
+
+    from ownergraph.errors import OwnergraphError
+    from ownergraph.loaders import LOADERS
+    from ownergraph.loaders.base import RecordBatch
+
+    rec = SnapshotRecorder.for_load(LOADERS["ofac-csv"].snapshot, snaps["full"], OLD)
+    entities = RecordBatch("entity", pa.table({"id": ["ofac:1"]}), ["prim.csv:1"])
+    assert list(rec.watch([entities])) == [entities]  # no designations in it: passed through
+    batch = RecordBatch("designation", pa.table({"entity_id": ["ofac:1"]}), ["prim.csv:1"])
+    with pytest.raises(OwnergraphError, match="column batch") as e:
+        list(rec.watch([entities, batch]))
+    assert str(snaps["full"].resolve()) in str(e.value) and "--not-snapshot" in str(e.value)
+    off = SnapshotRecorder.for_load(LOADERS["ofac-csv"].snapshot, snaps["full"], OLD, enabled=False)
+    assert list(off.watch([batch])) == [batch]  # no snapshot recorded: nothing to miss
 
 
 def test_bundle_is_not_a_snapshot(tmp_path: Path, sensetime_dir: Path) -> None:

@@ -34,6 +34,11 @@ from those facts whenever the columnar cache is built (:func:`apply_snapshots`, 
   towards a false positive, never a false negative.
 
 Each derived row carries ``history``: why it starts or ends, naming the snapshots and files.
+
+A file that states no date is dated by ``--snapshot-date`` or the load date, so a partial extract
+loaded as a snapshot would end the rest of its list: :meth:`SnapshotRecorder.save` warns when such
+a snapshot removes designations, and :func:`retract` (``load --not-snapshot`` on a loaded file)
+deletes the snapshot rows recorded from that content.
 """
 
 from __future__ import annotations
@@ -405,13 +410,14 @@ def snapshot_periods(
 
     Examples
     --------
-    Key 0 is in snapshots 0 (day 10) and 2 (day 30) but not in 1 (day 20): two periods.
+    Key 0 is in snapshots 0 (day 10) and 2 (day 30) but not in 1 (day 20): two periods, the
+    second from day 21, the earliest day it can have been listed again.
 
     >>> i64 = lambda *v: np.array(v, dtype=np.int64)
     >>> p = snapshot_periods(i64(0, 0, 0), np.array([10, 20, 30], np.int32), i64(0, 2, 1), i64(0, 0, 1),
     ...                      i64(0), i64(0), np.array([5], np.int32), np.array([2**31 - 1], np.int32))
     >>> p.since.tolist(), p.removed.tolist(), p.end_snap.tolist()
-    ([5, 30], [20, 2147483647], [1, -1])
+    ([5, 21], [20, 2147483647], [1, -1])
     """
     n_rec = len(rec_key)
     s_order = np.lexsort((np.arange(len(snap_list)), snap_date, snap_list))

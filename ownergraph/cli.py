@@ -160,7 +160,8 @@ def cli(
 @click.option(
     "--not-snapshot",
     is_flag=True,
-    help="A partial extract of a list: designations absent from it are not marked removed.",
+    help="A partial extract of a list: designations absent from it are not marked removed "
+    "(on a loaded file: retract the snapshot it recorded).",
 )
 @click.pass_context
 def load(
@@ -180,7 +181,9 @@ def load(
       ownergraph load cons_prim.csv --snapshot-date 2025-06-01
 
     A newer snapshot of a list (OFAC SDN or consolidated, CSL, DoD 1260H, MIEU, an
-    OpenSanctions export) marks designations absent from it as removed on its date.
+    OpenSanctions export) marks designations absent from it as removed on its date; a warning
+    says so when the file states no date. Reloading a loaded file with --not-snapshot retracts
+    the snapshot it recorded (a partial extract loaded by mistake).
     """
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -227,10 +230,15 @@ def load(
                 )
                 if r.snapshot:
                     click.echo(f"  {r.snapshot}", err=True)
+                for w in r.snapshot_warnings:
+                    click.echo(f"  warning: {w}", err=True)
                 if r.rejected:
                     click.echo(f"  first reject: {r.first_reject}", err=True)
                     click.echo(f"  reject report: {r.rejects_file}", err=True)
-                    if r.added == 0 and r.duplicate == 0:  # a re-published snapshot adds nothing new
+                    # a failure only when no record was accepted: a newer snapshot whose new rows
+                    # were all rejected but whose other rows are already stored (added 0,
+                    # duplicate > 0) did load, and its snapshot was recorded
+                    if r.added == 0 and r.duplicate == 0:
                         failed += 1
     if failed:
         raise OwnergraphError(f"{failed} file(s) loaded nothing: every record was rejected (see the reports)")

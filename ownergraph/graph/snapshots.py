@@ -26,16 +26,25 @@ from those facts whenever the columnar cache is built (:func:`apply_snapshots`, 
   the record states an earlier removal (the record wins). The last period is open unless the
   record states a removal.
 * A period **starts** with the record's own date (``listed``, else ``effective``) when the list's
-  first snapshot has it; after a snapshot that lacked it (a reappearance, or a designation first
-  seen later), on the date of the snapshot that has it again, or on the record's own date if that
-  falls after the snapshot that lacked it.
+  first snapshot has it. After a snapshot *k* that lacked it (a reappearance, or a designation
+  first seen later, in *k+1*) it was listed some day between the two snapshots' dates: the period
+  starts on the record's own date if that falls after snapshot *k*, else on the day after
+  snapshot *k* — the earliest it can have been listed. An older snapshot loaded later therefore
+  moves a newer listing back to that day at most, never forward, and a screening answer errs
+  towards a false positive, never a false negative.
 
 Each derived row carries ``history``: why it starts or ends, naming the snapshots and files.
+
+A file that states no date is dated by ``--snapshot-date`` or the load date, so a partial extract
+loaded as a snapshot would end the rest of its list: :meth:`SnapshotRecorder.save` warns when such
+a snapshot removes designations, and :func:`retract` (``load --not-snapshot`` on a loaded file)
+deletes the snapshot rows recorded from that content.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -48,8 +57,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc
 
-from ownergraph.errors import DateError
+from ownergraph.errors import DateError, OwnergraphError
 from ownergraph.graph.model import REGIME_IDS, Designation, parse_date
+from ownergraph.graph.model import _past as _model_past
 from ownergraph.graph.store import Store
 
 __all__ = [
@@ -59,6 +69,7 @@ __all__ = [
     "apply_snapshots",
     "designation_key",
     "republish",
+    "retract",
     "snapshot_periods",
 ]
 
@@ -107,23 +118,29 @@ _USER_DATES = ("--snapshot-date", "load date")
 """How a snapshot is dated when its file states no date (``date_from`` starts with one)."""
 
 
+_FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _parse(value: str | dt.date) -> dt.date:
+    """A ``--snapshot-date``: a full day, since removals are dated by it (``2025`` is no day)."""
+    if not isinstance(value, dt.date) and not _FULL_DATE.fullmatch(str(value).strip()):
+        raise DateError(
+            "a snapshot date must be a full date",
+            field="--snapshot-date",
+            value=str(value),
+            fix="write YYYY-MM-DD, the day the list was published",
+        )
     d = parse_date(value, field="--snapshot-date")
-    if d is None:
-        raise DateError("empty snapshot date", field="--snapshot-date", fix="write YYYY-MM-DD")
+    assert d is not None  # a full date matched
     return d
 
 
 def _past(d: dt.date, what: str, file: str | None = None) -> dt.date:
-    """The model's PastDate rule for a snapshot date."""
-    if d > dt.date.today():
-        raise DateError(
-            "snapshot date in the future",
-            file=file,
-            field=what,
-            value=d.isoformat(),
-            fix="a snapshot is dated when the list was published; check the year",
-        )
+    """The model's PastDate rule for a snapshot date, the error located."""
+    try:
+        _model_past(d)
+    except DateError as e:
+        raise e.located(file=file, field=what) from None
     return d
 
 
@@ -141,6 +158,9 @@ class SnapshotRecorder:
     date_from: str = ""
     note: str | None = None
     members: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    path: str = ""
+    warnings: list[str] = field(default_factory=list)
+    """Filled by :meth:`save`: removals that rest on a date the file does not state."""
 
     @classmethod
     def for_load(
@@ -162,15 +182,17 @@ class SnapshotRecorder:
         if info is None:
             why = "a partial extract (--not-snapshot)" if not enabled and declare else "not a list snapshot"
             return cls(None, note=f"{why}; --snapshot-date not used" if given else None)
+        where = str(path.resolve())
         if info.date is not None:
             _past(info.date, info.date_from or "snapshot date", str(path))
             note = ""
             if given is not None and given != info.date:
                 note = f"; --snapshot-date {given.isoformat()} not used"
-            return cls(info, info.date, info.date_from + note)
+            return cls(info, info.date, info.date_from + note, path=where)
         if given is not None:
-            return cls(info, given, "--snapshot-date")
-        return cls(info, dt.date.today(), "load date (the file states none; pass --snapshot-date)")
+            return cls(info, given, "--snapshot-date", path=where)
+        today = "load date (the file states none; pass --snapshot-date)"
+        return cls(info, dt.date.today(), today, path=where)
 
     def watch(self, items: Iterable[Any]) -> Iterator[Any]:
         """The items, unchanged; the designations among them are noted by list."""
@@ -185,6 +207,14 @@ class SnapshotRecorder:
                 lst = list_of(d)
                 if lst is not None:
                     members.setdefault(lst, set()).add(designation_key(d.entity_id, d.regime))
+            elif getattr(item, "type", None) == "designation":
+                # a bulk batch of designations (loaders.base.RecordBatch) would go unnoted and the
+                # snapshot be recorded without them: every designation of the list removed
+                raise OwnergraphError(
+                    f"{self.path}: a list snapshot's designations came as a column batch, which the"
+                    " snapshot recorder cannot read; the loader must yield designations as records"
+                    " (or load with --not-snapshot)"
+                )
             yield item
 
     def save(self, conn: sqlite3.Connection, load_id: int) -> str | None:
@@ -200,16 +230,54 @@ class SnapshotRecorder:
                 (load_id, key, label, self.date.isoformat(), self.date_from, len(keys), _pack(sorted(keys))),
             )
             parts.append(f"{label} ({len(keys):,} designations)")
+            if self.date_from.startswith(_USER_DATES):
+                self.warnings += _removal_warning(conn, load_id, key, label, self.date, keys, self.path)
         return f"snapshot of {', '.join(parts)} dated {self.date.isoformat()} from {self.date_from}"
 
 
-def republish(store: Store, prior: int, path: str, snapshot_date: str | dt.date | None) -> str | None:
+def _unpack(blob: bytes) -> set[str]:
+    return set(pa.ipc.open_stream(blob).read_all().column("key").to_pylist())
+
+
+def _removal_warning(
+    conn: sqlite3.Connection, load_id: int, key: str, label: str, date: dt.date, keys: set[str], path: str
+) -> list[str]:
+    """The warning for a snapshot dated by the user (or the load date) that removes designations:
+    the ones in the list's latest earlier snapshot and in no snapshot of this date. A partial
+    extract loaded as a snapshot would otherwise silently end the rest of its list."""
+    rows = conn.execute(
+        "SELECT snapshot_date, members FROM snapshot WHERE list_key=? AND load_id!=? AND snapshot_date<=?",
+        (key, load_id, date.isoformat()),
+    ).fetchall()
+    earlier = max((str(d) for d, _ in rows if str(d) < date.isoformat()), default=None)
+    if earlier is None:
+        return []
+    gone: set[str] = set()
+    for d, blob in rows:
+        if str(d) == earlier:
+            gone |= _unpack(blob)
+    gone -= keys
+    for d, blob in rows:
+        if str(d) == date.isoformat() and gone:
+            gone -= _unpack(blob)  # snapshots of one date are read as one
+    if not gone:
+        return []
+    return [
+        f"{len(gone):,} designations of {label} absent from {path} are marked removed on"
+        f" {date.isoformat()}; if it is a partial extract, reload it with --not-snapshot"
+    ]
+
+
+def republish(
+    store: Store, prior: int, path: str, snapshot_date: str | dt.date | None
+) -> tuple[str, tuple[str, ...]] | None:
     """Record an already loaded list file as a new snapshot on another ``--snapshot-date``.
 
     The records are not read again (they are stored), but the list's state on that date is a new
     fact: a party that returns in a re-published file identical to an earlier one is active
     again. Nothing happens (``None``) without a date, for a file that is no snapshot or states
-    its own date, and for a date already recorded for this content. Returns the report line.
+    its own date, and for a date already recorded for this content. Returns the report line and
+    the warnings of :meth:`SnapshotRecorder.save`.
     """
     if snapshot_date is None:
         return None
@@ -233,14 +301,16 @@ def republish(store: Store, prior: int, path: str, snapshot_date: str | dt.date 
     store.begin()
     try:
         lid = store.start_load(path, fmt, sha)
-        parts = []
-        for sid, _key, label, _from, n in rows:
+        parts, warnings = [], []
+        for sid, key, label, _from, n in rows:
             conn.execute(
                 f"INSERT INTO snapshot ({_COLUMNS}) SELECT ?, list_key, label, ?, ?, designations, members"
                 " FROM snapshot WHERE snapshot_id=?",
                 (lid, date.isoformat(), f"--snapshot-date (the content of load {prior})", sid),
             )
             parts.append(f"{label} ({n:,} designations)")
+            (blob,) = conn.execute("SELECT members FROM snapshot WHERE snapshot_id=?", (sid,)).fetchone()
+            warnings += _removal_warning(conn, lid, key, label, date, _unpack(blob), path)
         store.finish_load(lid, seconds=0.0, counts={"read": 0, "added": 0})
         store.commit()
     except BaseException:
@@ -249,7 +319,39 @@ def republish(store: Store, prior: int, path: str, snapshot_date: str | dt.date 
     return (
         f"snapshot of {', '.join(parts)} dated {date.isoformat()} from --snapshot-date;"
         f" the same content as load {prior}, records not read again"
+    ), tuple(warnings)
+
+
+def retract(store: Store, sha256: str, fmt: str, snapshot_date: str | dt.date | None) -> str | None:
+    """``--not-snapshot`` on an already loaded file: the snapshot(s) recorded from its content
+    (all, or the one of ``snapshot_date``) were a mistake — a partial extract — and are deleted.
+
+    The records stay; their list's periods are derived again without the retracted snapshot.
+    ``None`` when the content recorded no such snapshot. Returns the report line.
+    """
+    conn = store.conn
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='snapshot'").fetchone() is None:
+        return None
+    query = (
+        "SELECT s.snapshot_id, s.label, s.snapshot_date, s.designations FROM snapshot s"
+        " JOIN loads l USING (load_id) WHERE l.sha256=? AND l.format=?"
     )
+    args: tuple[str, ...] = (sha256, fmt)
+    if snapshot_date is not None:
+        query += " AND s.snapshot_date=?"
+        args += (_parse(snapshot_date).isoformat(),)
+    rows = conn.execute(query + " ORDER BY s.snapshot_id", args).fetchall()
+    if not rows:
+        return None
+    store.begin()
+    try:
+        conn.executemany("DELETE FROM snapshot WHERE snapshot_id=?", [(r[0],) for r in rows])
+        store.commit()
+    except BaseException:
+        store.rollback()
+        raise
+    gone = ", ".join(f"{label} ({n:,} designations) dated {d}" for _sid, label, d, n in rows)
+    return f"snapshot of {gone} retracted (--not-snapshot): its absences remove nothing; the records stay"
 
 
 def _create(conn: sqlite3.Connection) -> None:
@@ -308,13 +410,14 @@ def snapshot_periods(
 
     Examples
     --------
-    Key 0 is in snapshots 0 (day 10) and 2 (day 30) but not in 1 (day 20): two periods.
+    Key 0 is in snapshots 0 (day 10) and 2 (day 30) but not in 1 (day 20): two periods, the
+    second from day 21, the earliest day it can have been listed again.
 
     >>> i64 = lambda *v: np.array(v, dtype=np.int64)
     >>> p = snapshot_periods(i64(0, 0, 0), np.array([10, 20, 30], np.int32), i64(0, 2, 1), i64(0, 0, 1),
     ...                      i64(0), i64(0), np.array([5], np.int32), np.array([2**31 - 1], np.int32))
     >>> p.since.tolist(), p.removed.tolist(), p.end_snap.tolist()
-    ([5, 30], [20, 2147483647], [1, -1])
+    ([5, 21], [20, 2147483647], [1, -1])
     """
     n_rec = len(rec_key)
     s_order = np.lexsort((np.arange(len(snap_list)), snap_date, snap_list))
@@ -370,8 +473,10 @@ def snapshot_periods(
         g0, g1 = run_g0[run], run_g1[run]
         after_absence = has_run & (g_pos[g0] > 0)
         prev_date = g_date[np.maximum(g0 - 1, 0)]
+        # listed some day after the snapshot that lacked it: the earliest such day unless the
+        # record dates itself later (a screening tool prefers a false positive to a false negative)
         from_snapshot = after_absence & ~(own_since > prev_date)
-        since = np.where(from_snapshot, g_date[g0], own_since).astype(np.int32)
+        since = np.where(from_snapshot, prev_date.astype(np.int64) + 1, own_since).astype(np.int32)
         start_snap = np.where(after_absence, g_rep[g0], -1)
         absent_before = np.where(after_absence, g_rep[np.maximum(g0 - 1, 0)], -1)
         ended = has_run & (g1 < g_last_of_list[g1])
@@ -538,7 +643,8 @@ def apply_snapshots(
         parts = []
         if start >= 0:
             parts.append(
-                f"active {'again from' if is_again else 'from'} {_day(since)}: in {snap_text(start)},"
+                f"active {'again from' if is_again else 'from'} {_day(since)}: listed between"
+                f" {snaps[before][4]} and {snaps[start][4]}; in {snap_text(start)},"
                 f" absent from {snap_text(before)}"
             )
         if end >= 0:

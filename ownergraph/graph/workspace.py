@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict
 from ownergraph.errors import FormatError, InputError, WorkspaceError
 from ownergraph.graph.cache import build_cache, read_cache
 from ownergraph.graph.model import Record, parse_date
-from ownergraph.graph.snapshots import SnapshotRecorder, republish
+from ownergraph.graph.snapshots import SnapshotRecorder, republish, retract
 from ownergraph.graph.store import Store
 from ownergraph.graph.view import GraphView
 
@@ -56,6 +56,8 @@ class LoadReport(BaseModel):
     first_reject: str | None = None
     snapshot: str | None = None
     """Which list snapshot the load recorded and where its date comes from (snapshots.py)."""
+    snapshot_warnings: tuple[str, ...] = ()
+    """Designations a snapshot dated by --snapshot-date or the load date marks removed."""
 
 
 def _sha256(path: Path, files: Sequence[Path] | None = None) -> str:
@@ -215,11 +217,18 @@ class Workspace:
         sha = _sha256(path, files)
         prior = self.store.find_load(sha, fmt)
         if prior is not None:
-            # the same list file re-published on another --snapshot-date is a new snapshot fact
-            date = snap[0] if snap[1] else None
-            note = republish(self.store, int(prior["load_id"]), str(path.resolve()), date)  # snapshots.py
-            if note is not None:
-                return LoadReport(path=str(path), format=fmt, sha256=sha, snapshot=note)
+            # the same list file re-published on another --snapshot-date is a new snapshot fact;
+            # with --not-snapshot, its snapshot recorded by mistake is retracted (snapshots.py)
+            if not snap[1]:
+                gone = retract(self.store, sha, fmt, snap[0])
+                if gone is not None:
+                    return LoadReport(path=str(path), format=fmt, sha256=sha, snapshot=gone)
+            prior_id, where = int(prior["load_id"]), str(path.resolve())
+            noted = republish(self.store, prior_id, where, snap[0]) if snap[1] else None
+            if noted is not None:
+                line, warns = noted
+                return LoadReport(path=str(path), format=fmt, sha256=sha, snapshot=line,
+                                  snapshot_warnings=warns)
             return LoadReport(path=str(path), format=fmt, sha256=sha, already_loaded=True)
         t0 = time.perf_counter()
         parse = packed or spec.bulk or spec.parse
@@ -323,6 +332,7 @@ class Workspace:
             rejects_file=rejects_file,
             first_reject=str(rejects[0]) if rejects else None,
             snapshot=snapshot_note,
+            snapshot_warnings=tuple(recorder.warnings),
             **counts,
         )
 

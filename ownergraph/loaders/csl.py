@@ -442,9 +442,21 @@ def _sniff(path: Path, head: bytes) -> bool:
     return {"source", "entity_number", "name", "alt_names", "ids", "programs"} <= cols
 
 
+BIS_DPL_LIST = ("bis-dpl", "BIS Denied Persons List (dpl.txt)")
+"""BIS's own DPL file is a list of its own, not the CSL's DPL: it keys a party ``csl:dpl:<slug>``
+where the CSL keys it ``csl:<_id>``, so as one list each file would remove the other's parties."""
+
+
 def csl_snapshot(path: Path) -> ListSnapshot:
-    """A CSL file is a full snapshot of each component list it holds (``EL``, ``DPL``, ...): a
-    file of one list (BIS's ``dpl.txt``) says nothing about the others. No file date is read."""
+    """A CSL file is a full snapshot of each component list it holds (``EL``, ``DPL``, ...);
+    BIS's ``dpl.txt`` is a snapshot of :data:`BIS_DPL_LIST` only. No file date is read."""
+    try:
+        with open(path, "rb") as f:
+            dpl = _is_dpl(_head_text(f.read(4096)))
+    except OSError:
+        dpl = False
+    if dpl:
+        return ListSnapshot(lambda _d: BIS_DPL_LIST)
     return ListSnapshot(lambda d: (f"csl:{d.list}", f"CSL {d.list}") if d.list else None)
 
 

@@ -842,8 +842,11 @@ _DATE_OF_ISSUE = re.compile(
 )
 
 
-def xml_date_of_issue(head: bytes) -> dt.date | None:
+def xml_date_of_issue(head: bytes, file: str | None = None) -> dt.date | None:
     """The ``DateOfIssue`` an advanced XML file states right after its root, or ``None``.
+
+    A ``DateOfIssue`` that is no date raises :class:`FormatError`: the snapshot's removals are
+    dated by it, so it is not replaced by a guess.
 
     >>> xml_date_of_issue(b'<Sanctions><DateOfIssue CalendarTypeID="1"><Year>2020</Year>'
     ...                   b'<Month>3</Month><Day>17</Day></DateOfIssue>')
@@ -855,17 +858,51 @@ def xml_date_of_issue(head: bytes) -> dt.date | None:
     try:
         return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
-        return None
+        raise FormatError(
+            "DateOfIssue is no date",
+            file=file,
+            field="DateOfIssue",
+            value=f"{m.group(1).decode()}-{m.group(2).decode()}-{m.group(3).decode()}",
+            fix="the snapshot is dated by it: correct Year/Month/Day in the file",
+        ) from None
+
+
+_CONS_LIST_VALUE = re.compile(rb'<(?:\w+:)?List\s+ID="(\d+)"[^>]*>\s*Consolidated List\s*<')
+
+
+def _file_has(f: Any, pattern: re.Pattern[bytes]) -> re.Match[bytes] | None:
+    """The first match of ``pattern`` (at most 256 bytes long) in an open binary file, read in chunks."""
+    tail = b""
+    while chunk := f.read(1 << 22):
+        buf = tail + chunk
+        m = pattern.search(buf)
+        if m:
+            return m
+        tail = buf[-256:]
+    return None
+
+
+def xml_list(path: Path) -> tuple[str, str]:
+    """The list an advanced XML file is a snapshot of, read from its content, never its name:
+    consolidated when an entry is on the reference list named ``Consolidated List`` (every entry
+    of ``CONS_ADVANCED.XML`` is), else SDN."""
+    with open(path, "rb") as f:
+        ref = _file_has(f, _CONS_LIST_VALUE)
+        if ref is None:
+            return _SNAPSHOT_LISTS["sdn"]
+        f.seek(0)
+        on_cons = _file_has(f, re.compile(rb'ListID="' + ref.group(1) + rb'"'))
+    return _SNAPSHOT_LISTS["cons" if on_cons else "sdn"]
 
 
 def xml_snapshot(path: Path) -> ListSnapshot:
-    """An advanced XML file is a full snapshot of one list (SDN, or consolidated when its name
-    says ``cons``, the rule the CSV prim files follow), dated by its ``DateOfIssue``."""
-    lst = _SNAPSHOT_LISTS["cons" if "cons" in path.name.lower() else "sdn"]
-    date = None
-    if path.is_file():
-        with open(path, "rb") as f:
-            date = xml_date_of_issue(f.read(1 << 16))
+    """An advanced XML file is a full snapshot of one list (:func:`xml_list`), dated by its
+    ``DateOfIssue``."""
+    if not path.is_file():
+        return ListSnapshot(lambda _d: _SNAPSHOT_LISTS["sdn"])
+    lst = xml_list(path)
+    with open(path, "rb") as f:
+        date = xml_date_of_issue(f.read(1 << 16), str(path))
     return ListSnapshot(lambda _d: lst, date, "DateOfIssue in the file" if date else "")
 
 

@@ -27,7 +27,7 @@ from ownergraph.errors import DateError
 from ownergraph.graph.cache import NO_DATE_HI, NO_DATE_LO
 from ownergraph.graph.engine import open_view
 from ownergraph.graph.neo4j_store import push
-from ownergraph.graph.snapshots import snapshot_periods
+from ownergraph.graph.snapshots import SnapshotRecorder, snapshot_periods
 from ownergraph.graph.workspace import Workspace
 from ownergraph.queries.restricted import restricted
 from tests.graph import conftest_neo4j
@@ -152,15 +152,19 @@ def test_reappearing_party_is_active_again(tmp_path: Path, snaps: dict[str, Path
     (b,) = ws.load([back], snapshot_date=AGAIN)
     assert b.snapshot and f"dated {AGAIN}" in b.snapshot
     sid = f"ofac:{SENSETIME}"
+    # relisted some day after the snapshot that lacked it: from the earliest such day
+    back_from = "2025-06-02"
     assert sid in designated(ws, "2025-03-01", "ofac-ns-cmic")
-    assert sid not in designated(ws, "2025-07-01", "ofac-ns-cmic")
+    assert sid not in designated(ws, NEW, "ofac-ns-cmic")
+    assert sid in designated(ws, back_from, "ofac-ns-cmic")
     assert sid in designated(ws, "2025-10-01", "ofac-ns-cmic")
     rows = ws.graph().designation_rows(ws.graph().index(sid), active_only=False)
     spans = sorted((str(r["listed"]), str(r["removed"])) for r in rows)
-    assert spans == [("2021-12-10", NEW), (AGAIN, "None")]
-    again = next(r for r in rows if str(r["listed"]) == AGAIN)
+    assert spans == [("2021-12-10", NEW), (back_from, "None")]
+    again = next(r for r in rows if str(r["listed"]) == back_from)
     assert again["history"].startswith(
-        f"active again from {AGAIN}: in the OFAC consolidated snapshot of {AGAIN}"
+        f"active again from {back_from}: listed between {NEW} and {AGAIN};"
+        f" in the OFAC consolidated snapshot of {AGAIN}"
     )
     assert f"absent from the OFAC consolidated snapshot of {NEW}" in again["history"]
     ws.close()
@@ -194,13 +198,101 @@ def test_cli_snapshot_date_and_show_as_of(tmp_path: Path, snaps: dict[str, Path]
 def test_future_snapshot_date_is_rejected(tmp_path: Path, snaps: dict[str, Path]) -> None:
     ws = ownergraph.open(tmp_path / "ws")
     future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
-    with pytest.raises(DateError, match="snapshot date in the future"):
+    with pytest.raises(DateError, match="date in the future"):
         ws.load([snaps["full"]], snapshot_date=future)
     assert ws.store.loads() == []
     r = CliRunner().invoke(
         cli, ["--workspace", str(tmp_path / "ws"), "load", str(snaps["full"]), "--snapshot-date", future]
     )
     assert r.exit_code != 0 and "--snapshot-date" in r.output and future in r.output
+    ws.close()
+
+
+def test_snapshot_date_must_be_a_full_day(tmp_path: Path, snaps: dict[str, Path]) -> None:
+    """``2025`` is no day to date removals by: rejected, not read as 2025-01-01."""
+    ws = ownergraph.open(tmp_path / "ws")
+    for bad in ("2025", "2025-06", "20250601", "2025-6-1"):
+        with pytest.raises(DateError, match="a snapshot date must be a full date") as e:
+            ws.load([snaps["full"]], snapshot_date=bad)
+        assert e.value.field == "--snapshot-date" and e.value.value == bad
+    assert ws.store.loads() == []
+    r = CliRunner().invoke(
+        cli, ["--workspace", str(tmp_path / "ws"), "load", str(snaps["full"]), "--snapshot-date", "2025"]
+    )
+    assert r.exit_code != 0 and "'2025'" in r.output and "YYYY-MM-DD" in r.output
+    ws.close()
+
+
+def test_undated_snapshot_that_removes_warns(tmp_path: Path, snaps: dict[str, Path]) -> None:
+    """A file that states no date, dated by --snapshot-date or the load date, and marking
+    designations removed: the report says how many, and how to undo it if it was an extract."""
+    ws = ownergraph.open(tmp_path / "ws")
+    (old,) = ws.load([snaps["full"]], snapshot_date=OLD)
+    assert old.snapshot_warnings == ()  # the first snapshot of its list removes nothing
+    (new,) = ws.load([snaps["cut"]], snapshot_date=NEW)
+    gone = [r for r in periods(ws) if r[0] in (f"ofac:{SENSETIME}", f"ofac:{RAB}") and r[6] == NEW]
+    assert new.snapshot_warnings == (
+        f"{len(gone)} designations of OFAC consolidated absent from {snaps['cut'].resolve()} are marked"
+        f" removed on {NEW}; if it is a partial extract, reload it with --not-snapshot",
+    )
+    assert len(gone) >= 2
+    (same,) = ws.load([cons_set(tmp_path / "again")], snapshot_date=AGAIN)  # the full list: no removal
+    assert same.snapshot_warnings == ()
+    ws.close()
+    # a file that states its own date (the XML) removes by that date without a warning
+    ws = ownergraph.open(tmp_path / "ws2")
+    ws.load([snaps["cut"]], snapshot_date="2019-01-01")
+    (x,) = ws.load([XML_2020])
+    assert x.snapshot_warnings == () and "DateOfIssue" in (x.snapshot or "")
+    ws.close()
+    # the CLI prints it; the load date dates a file that states none
+    r = CliRunner().invoke(cli, ["--workspace", str(tmp_path / "ws3"), "load", str(snaps["full"]),
+                                 "--snapshot-date", OLD])
+    assert r.exit_code == 0 and "warning:" not in r.output, r.output
+    r = CliRunner().invoke(cli, ["--workspace", str(tmp_path / "ws3"), "load", str(snaps["cut"])])
+    assert r.exit_code == 0, r.output
+    today = dt.date.today().isoformat()
+    assert (
+        f"  warning: {len(gone)} designations of OFAC consolidated absent from {snaps['cut'].resolve()}"
+        f" are marked removed on {today}; if it is a partial extract, reload it with --not-snapshot"
+    ) in r.output
+
+
+def test_not_snapshot_reload_retracts_the_snapshot(tmp_path: Path, snaps: dict[str, Path]) -> None:
+    """A partial extract recorded as a snapshot by mistake: reloading it with --not-snapshot
+    deletes its snapshot (its records stay), and the parties it lacked are active again."""
+    ws = ownergraph.open(tmp_path / "ws")
+    ws.load([snaps["full"]], snapshot_date=OLD)
+    ws.load([snaps["cut"]], snapshot_date=NEW)
+    ws.load([snaps["cut"]], snapshot_date=AGAIN)  # re-published too: both go
+    assert f"ofac:{SENSETIME}" not in designated(ws, "2025-07-01", "ofac-ns-cmic")
+    records = {r[:4] for r in periods(ws)}  # entity, regime, list, programme: the records
+    (r,) = ws.load([snaps["cut"]], not_snapshot=True)
+    assert not r.already_loaded and r.snapshot == (
+        f"snapshot of OFAC consolidated (528 designations) dated {NEW}, OFAC consolidated"
+        f" (528 designations) dated {AGAIN} retracted (--not-snapshot): its absences remove nothing;"
+        " the records stay"
+    )
+    assert ws.store.conn.execute("SELECT count(*) FROM snapshot").fetchone()[0] == 1
+    assert {r[:4] for r in periods(ws)} == records
+    for d in ("2025-07-01", "2025-10-01"):
+        assert f"ofac:{SENSETIME}" in designated(ws, d, "ofac-ns-cmic")
+    (again,) = ws.load([snaps["cut"]], not_snapshot=True)  # nothing left to retract
+    assert again.already_loaded
+    ws.close()
+    # the CLI says so; with a date only that date's snapshot goes
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(cli, ["--workspace", str(tmp_path / "ws2"), *args])
+
+    assert run("load", str(snaps["full"]), "--snapshot-date", OLD).exit_code == 0
+    assert run("load", str(snaps["cut"]), "--snapshot-date", NEW).exit_code == 0
+    assert run("load", str(snaps["cut"]), "--snapshot-date", AGAIN).exit_code == 0
+    out = run("load", str(snaps["cut"]), "--not-snapshot", "--snapshot-date", NEW)
+    assert out.exit_code == 0, out.output
+    assert f"dated {NEW} retracted (--not-snapshot)" in out.output and AGAIN not in out.output
+    ws = ownergraph.open(tmp_path / "ws2")
+    assert f"ofac:{SENSETIME}" in designated(ws, "2025-07-01", "ofac-ns-cmic")
+    assert f"ofac:{SENSETIME}" not in designated(ws, "2025-10-01", "ofac-ns-cmic")
     ws.close()
 
 
@@ -259,7 +351,39 @@ def test_real_xml_2020_then_csv_2025(tmp_path: Path) -> None:
     for eid in gone:
         rows = g26.designation_rows(g26.index(eid), active_only=False)
         assert all(str(r["removed"]) == "2025-12-19" and "absent from" in r["history"] for r in rows)
+    # the legacy CSV states no listing dates: the 2022 Russia (NS-MBS) listings, absent from the
+    # 2020 XML, were listed some day after it, and are active from its next day, as with the CSV alone
+    mbs = "Non-SDN Menu-Based Sanctions List (NS-MBS)"
+    on_2024 = [r for r in ws.graph("2024-06-01").designation_rows() if r["list"] == mbs]
+    assert len(on_2024) == 96
+    assert all(
+        r["history"].startswith(f"active from {r['listed']}: listed between 2020-03-17 and 2025-12-19;")
+        for r in on_2024
+    )
+    # the day after the XML, or the date the CSV's remarks give (2022-02-22, 2022-02-24)
+    assert {str(r["listed"]) for r in on_2024} == {"2020-03-18", "2022-02-22", "2022-02-24"}
+    assert not [r for r in ws.graph("2020-03-17").designation_rows() if r["list"] == mbs]
     ws.close()
+
+
+def test_recorder_refuses_designation_batches(tmp_path: Path, snaps: dict[str, Path]) -> None:
+    """A bulk parser's column batch of designations would slip past the recorder and the snapshot
+    be recorded without them (every designation of the list removed): it is refused, by file."""
+    import pyarrow as pa
+
+    from ownergraph.errors import OwnergraphError
+    from ownergraph.loaders import LOADERS
+    from ownergraph.loaders.base import RecordBatch
+
+    rec = SnapshotRecorder.for_load(LOADERS["ofac-csv"].snapshot, snaps["full"], OLD)
+    entities = RecordBatch("entity", pa.table({"id": ["ofac:1"]}), ["prim.csv:1"])
+    assert list(rec.watch([entities])) == [entities]  # no designations in it: passed through
+    batch = RecordBatch("designation", pa.table({"entity_id": ["ofac:1"]}), ["prim.csv:1"])
+    with pytest.raises(OwnergraphError, match="column batch") as e:
+        list(rec.watch([entities, batch]))
+    assert str(snaps["full"].resolve()) in str(e.value) and "--not-snapshot" in str(e.value)
+    off = SnapshotRecorder.for_load(LOADERS["ofac-csv"].snapshot, snaps["full"], OLD, enabled=False)
+    assert list(off.watch([batch])) == [batch]  # no snapshot recorded: nothing to miss
 
 
 def test_bundle_is_not_a_snapshot(tmp_path: Path, sensetime_dir: Path) -> None:
@@ -276,7 +400,8 @@ def reference_active(dates: list[int], present: list[bool], since: int, removed:
     """Whether one designation (one record) is active on day ``d``, read straight off the rules:
     the latest snapshot date on or before ``d`` decides (snapshots of one date count as one);
     before the first, the first does; the record's own dates bound everything; a period after an
-    absence starts on the snapshot's date unless the record's own date falls after the absence."""
+    absence starts on the day after the snapshot that lacked it unless the record's own date falls
+    later (listed somewhere between the two snapshots: the earliest day is assumed)."""
     groups = sorted(set(dates))
     on = [any(p for dd, p in zip(dates, present, strict=True) if dd == g) for g in groups]
     if not d < removed:
@@ -288,11 +413,11 @@ def reference_active(dates: list[int], present: list[bool], since: int, removed:
         j = last
         while j > 0 and on[j - 1]:
             j -= 1
-        start = since if j == 0 or since > groups[j - 1] else groups[j]
+        start = since if j == 0 or since > groups[j - 1] else groups[j - 1] + 1
         return start <= d
-    # absent now: active only if the record's own start falls after this snapshot, before a next
-    # one that has it
-    return last + 1 < len(groups) and on[last + 1] and groups[last] < since <= d
+    # absent now: active from the day after this snapshot (or the record's own later date) if the
+    # next one has it
+    return last + 1 < len(groups) and on[last + 1] and max(since, groups[last] + 1) <= d
 
 
 dates_st = st.lists(st.integers(0, 40), min_size=1, max_size=6)
@@ -370,7 +495,7 @@ def test_neo4j_engine_answers_the_same(tmp_path: Path, snaps: dict[str, Path], n
     ws.load([snaps["full"]], snapshot_date=AGAIN)
     auth = conftest_neo4j.neo4j_auth()
     push(ws, neo4j_uri, replace=True, **auth)
-    for as_of in ("2025-03-01", "2025-07-01", "2025-10-01"):
+    for as_of in ("2025-03-01", NEW, "2025-07-01", "2025-10-01"):
         view = open_view("neo4j", uri=neo4j_uri, as_of=as_of, **auth)
         try:
             for regime in ("ofac-ns-cmic", "ofac-ssi"):
@@ -378,5 +503,5 @@ def test_neo4j_engine_answers_the_same(tmp_path: Path, snaps: dict[str, Path], n
                 assert got == designated(ws, as_of, regime), (as_of, regime)
         finally:
             view.close()
-    assert f"ofac:{SENSETIME}" not in designated(ws, "2025-07-01", "ofac-ns-cmic")
+    assert f"ofac:{SENSETIME}" not in designated(ws, NEW, "ofac-ns-cmic")
     ws.close()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import ownergraph
-from ownergraph.errors import DateError
+from ownergraph.errors import DateError, FormatError
 from ownergraph.graph.model import Designation
 from ownergraph.loaders import LOADERS
 from ownergraph.loaders.ofac import xml_date_of_issue
@@ -38,15 +38,40 @@ def test_ofac_xml_date_of_issue_from_content(tmp_path: Path) -> None:
     )
     d = Designation(entity_id="ofac:1", regime="ofac-ssi")
     assert info.list_of(d) == ("ofac-cons", "OFAC consolidated")
-    # the date is read from the content, not the name: a renamed copy keeps it
+    # date and list are read from the content, not the name: a renamed copy keeps both
     renamed = tmp_path / "SDN_ADVANCED.XML"
     shutil.copy(XML_2020, renamed)
     again = decl(renamed)
     assert (
         again is not None
         and again.date == dt.date(2020, 3, 17)
-        and again.list_of(d) == ("ofac-sdn", "OFAC SDN")
+        and again.list_of(d) == ("ofac-cons", "OFAC consolidated")
     )
+    ws = ownergraph.open(tmp_path / "ws")
+    (r,) = ws.load([renamed])
+    assert r.snapshot and r.snapshot.startswith("snapshot of OFAC consolidated (")
+    assert {k for (k,) in ws.store.conn.execute("SELECT list_key FROM snapshot")} == {"ofac-cons"}
+    ws.close()
+    # entries on no "Consolidated List" (91512 in this file): an SDN file, whatever its name says
+    data = XML_2020.read_bytes()
+    assert b'<List ID="91512">Consolidated List</List>' in data
+    sdn = tmp_path / "cons_advanced.xml"
+    sdn.write_bytes(data.replace(b'ListID="91512"', b'ListID="1550"'))
+    third = decl(sdn)
+    assert third is not None and third.list_of(d) == ("ofac-sdn", "OFAC SDN")
+
+
+def test_ofac_xml_invalid_date_of_issue_is_an_error(tmp_path: Path) -> None:
+    bad = tmp_path / "cons_advanced.xml"
+    bad.write_bytes(XML_2020.read_bytes().replace(b"<Month>3</Month>", b"<Month>13</Month>", 1))
+    with pytest.raises(FormatError, match="DateOfIssue is no date") as e:
+        xml_date_of_issue(bad.read_bytes()[:65536], str(bad))
+    assert e.value.file == str(bad) and e.value.value == "2020-13-17"
+    ws = ownergraph.open(tmp_path / "ws")
+    with pytest.raises(FormatError, match="DateOfIssue") as e:
+        ws.load([bad])
+    assert e.value.file == str(bad) and ws.store.loads() == []
+    ws.close()
 
 
 def test_ofac_csv_sdn_and_cons_are_two_lists(tmp_path: Path) -> None:
@@ -59,17 +84,25 @@ def test_ofac_csv_sdn_and_cons_are_two_lists(tmp_path: Path) -> None:
 
 
 def test_csl_snapshot_per_component_list(tmp_path: Path) -> None:
-    """BIS's own DPL file is a snapshot of the DPL only: the CSL's other lists stay."""
+    """BIS's own DPL file is a list of its own (``bis-dpl``): it keys parties differently from the
+    CSL (``csl:dpl:<slug>`` vs ``csl:<_id>``), so it removes nothing of the CSL, DPL included."""
     ws = ownergraph.open(tmp_path / "ws")
-    ws.load([CSL], snapshot_date="2025-01-01")
+    (c,) = ws.load([CSL], snapshot_date="2025-01-01")
+    assert c.snapshot and "CSL Denied Persons List (DPL)" in c.snapshot
     before = {(r["entity_id"], r["list"]) for r in ws.graph("2025-02-01").designation_rows()}
+    assert any("(DPL)" in (x[1] or "") for x in before)
     (r,) = ws.load([DPL], snapshot_date="2025-03-01")
-    assert r.snapshot and "CSL Denied Persons List (DPL)" in r.snapshot
+    assert r.snapshot and r.snapshot.startswith("snapshot of BIS Denied Persons List (dpl.txt) (")
+    assert "CSL" not in r.snapshot
+    keys = {k for (k,) in ws.store.conn.execute("SELECT list_key FROM snapshot WHERE load_id=2")}
+    assert keys == {"bis-dpl"}
     after = {(r["entity_id"], r["list"]) for r in ws.graph("2025-04-01").designation_rows()}
-    others = {x for x in before if "(DPL)" not in (x[1] or "")}
-    assert others and others <= after
-    gone = before - after
-    assert {x[1] for x in gone} <= {"Denied Persons List (DPL) - Bureau of Industry and Security"}
+    assert before <= after  # nothing of the CSL is removed, its DPL rows included
+    g = ws.graph("2025-04-01")
+    ash = [r for r in g.designation_rows(active_only=False) if g.name(g.index(r["entity_id"])) == "I. ASH"]
+    assert {r["entity_id"].startswith("csl:dpl:") for r in ash} == {True, False}  # on both files
+    assert all(str(r["removed"]) != "2025-03-01" and "absent from" not in (r["history"] or "") for r in ash)
+    assert {r["entity_id"] for r in ash} <= {r["entity_id"] for r in g.designation_rows()}
     ws.close()
 
 
@@ -129,7 +162,7 @@ def test_ofac_xml_future_date_of_issue_is_rejected(tmp_path: Path) -> None:
     future = tmp_path / "cons_advanced.xml"
     future.write_bytes(data.replace(b"<Year>2020</Year>", b"<Year>2999</Year>", 1))
     ws = ownergraph.open(tmp_path / "ws")
-    with pytest.raises(DateError, match="snapshot date in the future") as e:
+    with pytest.raises(DateError, match="date in the future") as e:
         ws.load([future])
     assert e.value.file == str(future) and e.value.value == "2999-03-17"
     assert ws.store.loads() == []

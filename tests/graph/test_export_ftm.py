@@ -391,3 +391,34 @@ def test_arrangement_is_marked(ws: Workspace, bundle: Any) -> None:
     (own,) = [x for x in lines if x["schema"] == "Ownership"]
     assert own["properties"]["legalBasis"] == [ARRANGEMENT_PREFIX + "J1"]
     assert {x["caption"] for x in lines if x["schema"] == "Company"} == {"A", "B Corp"}
+
+
+def test_cli_export_offers_exactly_the_exporters(tmp_path: Path) -> None:
+    """``--to`` offers the formats of ``EXPORTERS`` and no other (the command dispatches through it),
+    and an FtM export reports a jurisdiction it could write only as a note."""
+    (option,) = [p for p in cli.commands["export"].params if p.name == "to"]
+    assert set(option.type.choices) == set(EXPORTERS)  # type: ignore[attr-defined]
+    base = ["--workspace", str(tmp_path / "ws")]
+    r = CliRunner().invoke(cli, [*base, "load", str(DATA / "us_csl" / "watchman_bis_dpl.tsv")])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, [*base, "export", "--to", "ftm", "-o", str(tmp_path / "dpl.ftm.json")])
+    assert r.exit_code == 0, r.output
+    assert "  written as a note: 1 jurisdiction FtM has no country code for" in r.stderr
+
+
+def test_two_active_periods_are_two_sanctions(tmp_path: Path) -> None:
+    """A designation the real consolidated list dropped and named again (list snapshots) exports as
+    one Sanction per period; the period's ``history`` text has no FtM property and is not written."""
+    from tests.graph.test_snapshots import AGAIN, NEW, OLD, SENSETIME, cons_set
+
+    with ownergraph.open(tmp_path / "ws") as ws:
+        ws.load([cons_set(tmp_path / "full")], snapshot_date=OLD)
+        ws.load([cons_set(tmp_path / "cut", (SENSETIME,))], snapshot_date=NEW)
+        ws.load([cons_set(tmp_path / "back")], snapshot_date=AGAIN)
+        res, lines = export(ws)
+    fid = res.ids[f"ofac:{SENSETIME}"]
+    periods = sorted((x["properties"].get("listingDate", [""])[0], x["properties"].get("endDate", [""])[0])
+                     for x in lines if x["schema"] == "Sanction" and x["properties"]["entity"] == [fid])
+    assert periods == [("2021-12-10", NEW), (AGAIN, "")]
+    assert not any("snapshot" in v for x in lines if x["schema"] == "Sanction"
+                   for vals in x["properties"].values() for v in vals)

@@ -24,6 +24,12 @@ FtM cannot carry is listed in ``docs/sources.md`` ("Export to FtM"):
   ``MIC:XHKG`` — FtM has no venue property —, ``issueDate`` / ``maturityDate`` for listed /
   delisted).
 
+Values FtM would drop or change are written as FtM keeps them: a jurisdiction FtM has no country
+code for (a subdivision ``US-DE``, the DPL's ``NM``; :data:`~ownergraph.graph.ftm_vocab.FTM_COUNTRIES`)
+becomes the note ``Jurisdiction <code>`` (counted in :attr:`FtmExport.as_notes`), and names and
+aliases have their whitespace runs collapsed. The shared vocabulary (programme ids, the arrangement
+marker, ownership types, the OGRN check) is :mod:`ownergraph.graph.ftm_vocab`.
+
 Edges whose ends FtM's schema ranges cannot hold (a person owned, a vessel directed, a
 listing by a vessel) are counted in :attr:`FtmExport.skipped`, never written invalid.
 """

@@ -6,7 +6,9 @@ What FtM cannot carry, and the round trip therefore does not assert (docs/source
 FtM"): record provenance (``source``, file, locator — written as ``description``/``summary``,
 re-loaded as "OpenSanctions: ..."), the kinds ``fund`` and ``unknown`` (re-loaded as companies),
 a registration number whose country is not the entity's jurisdiction (written as a note),
-subdivision jurisdictions (``US-DE``), a designation's ``effective`` date except on NS-CMIC,
+jurisdictions FtM has no country code for (``US-DE``, ``NM``: written as a note), whitespace runs in
+names (collapsed, as FtM keeps them), the ``history`` text of a designation period,
+a designation's ``effective`` date except on NS-CMIC,
 the ``programId`` added to a designation's programme when its list alone does not name the regime,
 the arrangement of board/control edges, and the canonical id of an entity that did not come from
 FtM (it becomes :func:`~ownergraph.graph.export_ftm.ftm_id`; its other strong ids are kept), and

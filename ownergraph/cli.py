@@ -959,15 +959,22 @@ def export_command(ctx: click.Context, to: str, out: Path | None) -> None:
     import shlex
     import sys
 
-    from ownergraph.graph.export import EXPORTERS, export_graphml, export_json, export_neo4j_csv
+    from ownergraph.graph.export import EXPORTERS
 
-    if to not in EXPORTERS:
-        raise OwnergraphError(f"export --to {to} is not available yet; use graphml, json or neo4j-csv")
+    write = EXPORTERS[to]  # --to offers exactly these formats
+    if to == "graphml":  # the graph as of a date, not the workspace's records
+        view = _view(ctx)
+        nodes, edges = write(view, out if out is not None else sys.stdout.buffer)
+        click.echo(
+            f"wrote GraphML as of {view.as_of}: {nodes:,} nodes, {edges:,} edges to {out or 'stdout'}",
+            err=True,
+        )
+        return
     ws = _workspace(ctx)
     if to == "neo4j-csv":
         if out is None:
             raise click.UsageError("--to neo4j-csv writes a folder: pass -o DIR")
-        result = export_neo4j_csv(ws, out)
+        result = write(ws, out)
         files = [*result.node_files, *result.relationship_files]
         click.echo(
             f"wrote {len(files)} files to {out}: {sum(result.nodes.values()):,} nodes,"
@@ -981,33 +988,22 @@ def export_command(ctx: click.Context, to: str, out: Path | None) -> None:
             err=True,
         )
         return
-    if to == "ftm":
-        from ownergraph.graph.export_ftm import export_ftm
-
-        if out is None:
-            res = export_ftm(ws, sys.stdout)
-        else:
-            with open(out, "w", encoding="utf-8") as fh:
-                res = export_ftm(ws, fh)
-        lines = ", ".join(f"{n:,} {schema}" for schema, n in sorted(res.lines.items()))
-        click.echo(f"wrote {res.total:,} FtM entities to {out or 'stdout'}: {lines}", err=True)
-        for why, n in sorted(res.skipped.items()):
-            click.echo(f"  not written: {n:,} {why}", err=True)
-        return
+    # JSON lines (json, ftm): to the file, else stdout
+    if out is None:
+        res = write(ws, sys.stdout)
+    else:
+        with open(out, "w", encoding="utf-8") as fh:
+            res = write(ws, fh)
+    where = out or "stdout"
     if to == "json":
-        if out is None:
-            n = export_json(ws, sys.stdout)
-        else:
-            with open(out, "w", encoding="utf-8") as fh:
-                n = export_json(ws, fh)
-        click.echo(f"wrote {n:,} records as JSON lines to {out or 'stdout'}", err=True)
+        click.echo(f"wrote {res:,} records as JSON lines to {where}", err=True)
         return
-    view = _view(ctx)
-    target: Any = out if out is not None else sys.stdout.buffer
-    nodes, edges = export_graphml(view, target)
-    click.echo(
-        f"wrote GraphML as of {view.as_of}: {nodes:,} nodes, {edges:,} edges to {out or 'stdout'}", err=True
-    )
+    lines = ", ".join(f"{n:,} {schema}" for schema, n in sorted(res.lines.items()))
+    click.echo(f"wrote {res.total:,} FtM entities to {where}: {lines}", err=True)
+    for why, n in sorted(res.skipped.items()):
+        click.echo(f"  not written: {n:,} {why}", err=True)
+    for why, n in sorted(res.as_notes.items()):
+        click.echo(f"  written as a note: {n:,} {why}", err=True)
 
 
 # -- review candidates ---------------------------------------------------------------------------

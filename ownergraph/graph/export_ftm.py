@@ -14,13 +14,21 @@ FtM cannot carry is listed in ``docs/sources.md`` ("Export to FtM"):
   its FtM id; any other gets :func:`ftm_id` of its canonical id.
 * **ownership** edges of kind ``shares``, ``votes``, ``consolidation`` → ``Ownership`` (``owner``,
   ``asset``, ``percentage`` as :func:`percentage_text` writes the share, ``ownershipType``
-  ``shareholding`` / ``voting-rights`` / ``accounting-consolidation``); ``board`` and ``control`` →
+  ``shareholding`` / ``voting-rights`` / ``accounting-consolidation``, the arrangement as the
+  ``legalBasis`` ``ownergraph-arrangement:<arrangement>``, the only legalBasis the loader reads as
+  one); ``board`` and ``control`` →
   ``Directorship`` (``role`` ``appointment-of-board`` / the arrangement);
 * **designations** → ``Sanction`` whose ``programId`` makes
-  :func:`ownergraph.loaders.ftm.ftm_regime` give back our regime (:data:`REGIME_PROGRAM_IDS`);
+  :func:`ownergraph.graph.ftm_vocab.ftm_regime` give back our regime (:data:`REGIME_PROGRAM_IDS`);
 * **listings** → ``Security`` (``issuer``, ``isin``, ``ticker``, the MIC as a ``keywords`` value
   ``MIC:XHKG`` — FtM has no venue property —, ``issueDate`` / ``maturityDate`` for listed /
   delisted).
+
+Values FtM would drop or change are written as FtM keeps them: a jurisdiction FtM has no country
+code for (a subdivision ``US-DE``, the DPL's ``NM``; :data:`~ownergraph.graph.ftm_vocab.FTM_COUNTRIES`)
+becomes the note ``Jurisdiction <code>`` (counted in :attr:`FtmExport.as_notes`), and names and
+aliases have their whitespace runs collapsed. The shared vocabulary (programme ids, the arrangement
+marker, ownership types, the OGRN check) is :mod:`ownergraph.graph.ftm_vocab`.
 
 Edges whose ends FtM's schema ranges cannot hold (a person owned, a vessel directed, a
 listing by a vessel) are counted in :attr:`FtmExport.skipped`, never written invalid.
@@ -36,10 +44,18 @@ from typing import IO, Any, Final
 
 import orjson
 
+from ownergraph.graph.ftm_vocab import (
+    BOARD_ROLE,
+    INFO_PROGRAM_ID,
+    OWNERSHIP_TYPES,
+    arrangement_basis,
+    ftm_country,
+    ftm_regime,
+    valid_ogrn,
+)
 from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS
 from ownergraph.graph.neo4j_store import _col, _iso_dates, _source, designation_columns
 from ownergraph.graph.shares import PPM, format_ppm, share_text
-from ownergraph.loaders.ftm import INFO_PROGRAM_ID, ftm_regime, valid_ogrn
 from ownergraph.loaders.lists import slug
 
 __all__ = [
@@ -76,7 +92,7 @@ REGIME_PROGRAM_IDS: Final[dict[str, str]] = {
 """The ``programId`` written on a ``Sanction`` whose list and programme alone would not give its
 regime back (``regime_for_list`` reads each of these as that regime). ``info`` has none: its
 signals name a regime only when its list or programme text does, and then it gets
-:data:`~ownergraph.loaders.ftm.INFO_PROGRAM_ID`."""
+:data:`~ownergraph.graph.ftm_vocab.INFO_PROGRAM_ID`."""
 
 _LEGAL = frozenset({"Company", "Person", "Organization", "LegalEntity", "PublicBody"})
 """Schemata with the LegalEntity properties (jurisdiction, leiCode, ogrnCode, incorporationDate)."""
@@ -84,16 +100,9 @@ _ASSETS = frozenset({"Company", "Vessel", "Airplane"})
 """Schemata an ``Ownership.asset`` may be (FtM range ``Asset``)."""
 _ORGS = frozenset({"Company", "Organization", "PublicBody"})
 """Schemata a ``Directorship.organization`` may be (FtM range ``Organization``)."""
-_OWNERSHIP_TYPES: Final[dict[str, str]] = {
-    "shares": "shareholding",
-    "votes": "voting-rights",
-    "consolidation": "accounting-consolidation",
-}
-_BOARD_ROLE = "appointment-of-board"
 _MAX_IDENTIFIER = 64
 """FtM's length limit of an ``identifier`` value (``authorityId``)."""
 _FTM_ID = re.compile(r"^[0-9a-zA-Z]([0-9a-zA-Z.\-]*[0-9a-zA-Z])?$")
-_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 
 
 @dataclass
@@ -103,6 +112,8 @@ class FtmExport:
 
     lines: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
+    as_notes: dict[str, int] = field(default_factory=dict)
+    """Values written, but as an entity note, because FtM drops them where they belong."""
     ids: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -213,27 +224,36 @@ class _Entities:
         return f"opensanctions:{self.ids[i]}" in self.keys[i]
 
 
+def _name(text: str) -> str:
+    """A value of FtM's ``name`` type as FtM keeps it: whitespace runs collapsed ("AL-NASER  AIRLINES"
+    on the OFAC list would otherwise change when FtM reads the line)."""
+    return " ".join(text.split())
+
+
 def _props(**values: Any) -> dict[str, list[str]]:
-    """FtM properties from keyword values: None and empty values dropped, scalars made lists."""
+    """FtM properties from keyword values: None and empty values dropped, values stripped (as FtM
+    strips them), scalars made lists."""
     out: dict[str, list[str]] = {}
     for name, v in values.items():
         items = v if isinstance(v, list) else [v]
-        vals = [str(x) for x in items if x is not None and str(x).strip()]
+        vals = [str(x).strip() for x in items if x is not None and str(x).strip()]
         if vals:
             out[name] = list(dict.fromkeys(vals))
     return out
 
 
 def _entity_line(ents: _Entities, i: int, schema: str, eid: str) -> dict[str, Any]:
-    name = ents.names[i]
+    name = _name(ents.names[i])
     ids = ents.idents[i]
     keys = ents.keys[i]
     legal = schema in _LEGAL
     jur = ents.jur[i]
-    country = jur.lower() if jur and _COUNTRY.match(jur) else None
+    country = ftm_country(jur)
     regs: list[str] = []
     ogrn: list[str] = []
     notes = list(ents.notes[i])
+    if jur and country is None:
+        notes.append(f"Jurisdiction {jur}")  # FtM has no such country (NM, US-DE): it would drop it
     for reg in ids.get("registration", []):
         cc, _, number = reg.partition(":")
         if cc == "RU" and valid_ogrn(number) and legal:
@@ -244,7 +264,7 @@ def _entity_line(ents: _Entities, i: int, schema: str, eid: str) -> dict[str, An
             notes.append(f"Registration {reg}")  # FtM has no country per number
     props = _props(
         name=name,
-        alias=ents.aliases[i],
+        alias=[a for a in (_name(x) for x in ents.aliases[i]) if a != name],
         notes=notes,
         registrationNumber=regs,
         wikidataId=ids.get("wikidata", []),
@@ -324,6 +344,10 @@ def iter_ftm(ws: Any, result: FtmExport | None = None) -> Iterator[dict[str, Any
     fid = [res.ids[c] for c in ents.ids]
     for i in range(len(ents.ids)):
         count(schemata[i])
+        jur = ents.jur[i]
+        if jur and ftm_country(jur) is None:
+            res.as_notes["jurisdiction FtM has no country code for"] = (
+                res.as_notes.get("jurisdiction FtM has no country code for", 0) + 1)
         yield _entity_line(ents, i, schemata[i], fid[i])
     seen: set[str] = set()
 
@@ -351,7 +375,7 @@ def iter_ftm(ws: Any, result: FtmExport | None = None) -> Iterator[dict[str, Any
                 skip(f"{kind} edge to a {schemata[b]} (FtM: a Directorship's organization is an"
                      " Organization)")
                 continue
-            role = _BOARD_ROLE if kind == "board" else arr
+            role = BOARD_ROLE if kind == "board" else arr
             props = _props(director=fid[a], organization=fid[b], role=role, startDate=start, endDate=end,
                            description=source)
             count("Directorship")
@@ -361,8 +385,8 @@ def iter_ftm(ws: Any, result: FtmExport | None = None) -> Iterator[dict[str, Any
             skip(f"{kind} edge to a {schemata[b]} (FtM: an Ownership's asset is an Asset)")
             continue
         props = _props(owner=fid[a], asset=fid[b], percentage=percentage_text(lo, hi, flags),
-                       ownershipType=_OWNERSHIP_TYPES[kind], legalBasis=arr, startDate=start, endDate=end,
-                       description=source)
+                       ownershipType=OWNERSHIP_TYPES[kind], legalBasis=arrangement_basis(arr),
+                       startDate=start, endDate=end, description=source)
         count("Ownership")
         yield {"id": unique("own", *parts), "schema": "Ownership", "properties": props}
     d = tables["designations"]
@@ -391,8 +415,9 @@ def iter_ftm(ws: Any, result: FtmExport | None = None) -> Iterator[dict[str, Any
             skip(f"listing of a {schemata[node]} (FtM: an issuer is a legal entity)")
             continue
         label = " ".join(x for x in (ticker, mic, isin) if x)
-        props = _props(issuer=fid[node], name=f"{ents.names[node]} ({label})", isin=isin, ticker=ticker,
-                       keywords=f"MIC:{mic}" if mic else None, issueDate=listed, maturityDate=delisted)
+        props = _props(issuer=fid[node], name=_name(f"{ents.names[node]} ({label})"), isin=isin,
+                       ticker=ticker, keywords=f"MIC:{mic}" if mic else None, issueDate=listed,
+                       maturityDate=delisted)
         count("Security")
         yield {"id": unique("sec", fid[node], mic, ticker, isin, listed, delisted), "schema": "Security",
                "properties": props}

@@ -38,8 +38,13 @@ ended record therefore ends, and the view never sees two versions of one stake a
 director → organization with an unknown share. What ``export --to ftm`` writes comes back: an
 ``ownershipType`` that is a BODS interest type or ``accounting-consolidation`` sets the kind
 (``votes``, ``consolidation``; ``shares`` otherwise), a Directorship ``role``
-``appointment-of-board`` makes a ``board`` edge, ``legalBasis`` is the arrangement, and a
-``percentage`` in the interval syntax (``(25,50]``) keeps its open bounds.
+``appointment-of-board`` makes a ``board`` edge, and a ``percentage`` in the interval syntax
+(``(25,50]``) keeps its open bounds. Several ``ownershipType`` values give ``shares`` when any of
+them means shares (then votes, then consolidation): ``["shareholding", "voting-rights"]`` stays in
+the share sums. The arrangement is read **only** from a ``legalBasis`` value marked
+``ownergraph-arrangement:`` (:data:`~ownergraph.graph.ftm_vocab.ARRANGEMENT_PREFIX`, which the
+export writes): an arrangement pools stakes under the UK rule, and a publisher's free-text
+``legalBasis`` repeated on unrelated records must not; that text stays in ``source``.
 
 ``Sanction`` becomes a :class:`Designation` of its ``entity``. The regime comes from
 :func:`ownergraph.queries.regimes.regime_for_list` — the one list → regime table — asked in this
@@ -76,6 +81,17 @@ from typing import Any
 import orjson
 
 from ownergraph.errors import DateError, FormatError, InputError, ShareError
+from ownergraph.graph.ftm_vocab import (
+    DATASET_LISTS,
+    INFO_PROGRAM_ID,
+    MIC_KEYWORD,
+    NAMED_ONLY_DATASETS,
+    OWNERSHIP_TYPES,
+    arrangement_of,
+    ftm_regime,
+    valid_ogrn,
+)
+from ownergraph.graph.ftm_vocab import ftm_values as _vals
 from ownergraph.graph.model import Designation, normalize_identifier, parse_date
 from ownergraph.graph.shares import Share, parse_share
 from ownergraph.graph.snapshots import ListSnapshot
@@ -95,15 +111,6 @@ __all__ = [
 ]
 
 
-@functools.lru_cache(maxsize=4096)
-def _regime_for_list(list_name: str | None, program: str | None = None) -> str:
-    """:func:`ownergraph.queries.regimes.regime_for_list`, imported on first use (importing the
-    queries package is slow, and detecting a format needs none of it). Cached: a file repeats a
-    few dozen list and programme names over and over, and matching them was a third of the parse."""
-    from ownergraph.queries.regimes import regime_for_list
-
-    return regime_for_list(list_name, program)
-
 ENTITY_SCHEMATA: dict[str, str] = {
     "Person": "person",
     "Company": "company",
@@ -116,31 +123,6 @@ ENTITY_SCHEMATA: dict[str, str] = {
 """FtM schema → entity kind. ``LegalEntity`` (a party whose kind the source does not say) is
 counted a company, the model's default."""
 
-DATASET_LISTS: dict[str, str] = {
-    "us_ofac_sdn": "Specially Designated Nationals (SDN) list (OpenSanctions dataset us_ofac_sdn)",
-}
-"""OpenSanctions datasets whose Sanction entities do not name their list: the dataset is the list.
-
-OFAC SDN sanctions carry the programme's OpenSanctions key (``US-RUSHAR``, ...) and OFAC's
-programme tag (``RUSSIA-EO14024``), neither of which says "SDN" — and the same tag on the
-consolidated list means NS-MBS (``info``). Only the dataset tells them apart. The text is what
-:func:`ftm_regime` passes to ``regime_for_list`` as the list name."""
-
-NAMED_ONLY_DATASETS: dict[str, str] = {
-    "eu_travel_bans": "EU travel bans: admission restrictions, not an asset freeze",
-}
-"""OpenSanctions datasets whose Sanction entities are ``info`` whatever their authority says.
-
-The EU travel-ban list names the Council of the European Union as authority, which the list
-table reads as the EU asset-freeze list (``eu``); a travel ban does not freeze assets, so
-nothing it names seeds the EU ownership rule. (A row "travel ban → info" in
-:data:`ownergraph.queries.regimes.LIST_TO_REGIME` would make this table unnecessary.)"""
-
-INFO_PROGRAM_ID = "OWNERGRAPH-INFO"
-"""A ``programId`` that makes a Sanction ``info`` whatever its other signals say: the FtM export
-writes it on a designation of a named-only list whose name would otherwise read as a regime's
-list (``eu_travel_bans (Council of the European Union)``)."""
-
 _NAME_PROPS = ("alias", "weakAlias", "previousName")
 _NOTE_IDS = (
     ("innCode", "INN"), ("kppCode", "KPP"), ("taxNumber", "Tax number"), ("vatCode", "VAT"),
@@ -151,11 +133,9 @@ _NOTE_IDS = (
 _NOTE_TEXT = (("legalForm", "Legal form"), ("status", "Status"), ("topics", "Topics"))
 _CMIC_REGIME = "ofac-ns-cmic"
 _UNKNOWN = Share.unknown()
-_TYPE_KINDS = {"accounting-consolidation": "consolidation"}
+_TYPE_KINDS = {t: k for k, t in OWNERSHIP_TYPES.items() if k == "consolidation"}
 """``ownershipType`` values (besides the BODS interest types, :func:`~ownergraph.loaders.bods.interest_kind`)
 that set an edge's kind; the FtM export writes them."""
-_MIC_KEYWORD = re.compile(r"^MIC:([A-Za-z0-9]{4})$")
-"""A ``keywords`` value naming a listing venue: FtM's Security has no venue property."""
 
 
 # compiled once: the module-level re cache lookup showed in the profile of a large file
@@ -168,30 +148,6 @@ _DASH = re.compile(r"\s*-\s*")
 
 
 # -- values --------------------------------------------------------------------------------------
-
-
-def _vals(props: dict[str, Any], name: str) -> list[str]:
-    """The non-empty string values of one property, de-duplicated, in order."""
-    raw = props.get(name)
-    if raw is None:
-        return []
-    if type(raw) is list:  # the usual shape, a list of strings: a plain loop is fastest
-        fast: list[str] = []
-        for v in raw:
-            if type(v) is not str:
-                break
-            s = v.strip()
-            if s and s not in fast:
-                fast.append(s)
-        else:
-            return fast
-    items = raw if isinstance(raw, list) else [raw]
-    out: list[str] = []
-    for v in items:
-        s = str(v).strip() if isinstance(v, (str, int, float)) else ""
-        if s and s not in out:
-            out.append(s)
-    return out
 
 
 def _period_end(text: str, d: dt.date) -> dt.date:
@@ -274,19 +230,6 @@ def _percentage(values: tuple[str, ...]) -> Share:
     return Share(lo=min(s.lo for s in known), hi=max(s.hi for s in known))
 
 
-def valid_ogrn(number: str) -> bool:
-    """Whether ``number`` is a Russian OGRN (13 digits) or OGRNIP (15) with a right check digit.
-
-    >>> valid_ogrn("1101841007938"), valid_ogrn("1101841007939"), valid_ogrn("1841015504")
-    (True, False, False)
-    """
-    if re.fullmatch(r"\d{13}", number):
-        return int(number[:12]) % 11 % 10 == int(number[12])
-    if re.fullmatch(r"\d{15}", number):
-        return int(number[:14]) % 13 % 10 == int(number[14])
-    return False
-
-
 def _country(props: dict[str, Any]) -> str | None:
     """The single country of ``jurisdiction``, else ``country``, else ``mainCountry``."""
     for name in ("jurisdiction", "country", "mainCountry"):
@@ -334,34 +277,6 @@ def registrations(props: dict[str, Any], country: str | None) -> tuple[list[str]
 
 
 # -- regimes -------------------------------------------------------------------------------------
-
-
-def ftm_regime(props: dict[str, Any], datasets: Iterable[str]) -> tuple[str, str | None]:
-    """``(regime, the list name it was decided by)`` for one FtM ``Sanction``.
-
-    >>> ftm_regime({"programId": ["US-BIS-EL"]}, ["us_trade_csl"])
-    ('bis-entity-list', 'US-BIS-EL')
-    >>> ftm_regime({"programId": ["US-RUSHAR"], "program": ["RUSSIA-EO14024"]}, ["us_ofac_sdn"])[0]
-    'ofac-sdn'
-    >>> ftm_regime({"program": ["Reciprocal"], "authority": ["OFAC"]}, ["us_sam_exclusions"])
-    ('info', None)
-    """
-    for d in datasets:
-        if d in NAMED_ONLY_DATASETS:
-            return "info", NAMED_ONLY_DATASETS[d]
-    if INFO_PROGRAM_ID in _vals(props, "programId"):
-        return "info", None
-    programs = _vals(props, "program")
-    prog_text = "; ".join(programs)
-    signals: list[tuple[str, str]] = [(p, prog_text) for p in _vals(props, "programId")]
-    signals += [(DATASET_LISTS[d], prog_text) for d in datasets if d in DATASET_LISTS]
-    signals += [(p, p) for p in programs]
-    signals += [(a, prog_text) for a in _vals(props, "authority")]
-    for list_name, program in signals:
-        regime = _regime_for_list(list_name, program)
-        if regime != "info":
-            return regime, list_name
-    return "info", None
 
 
 # -- the loader ----------------------------------------------------------------------------------
@@ -489,17 +404,17 @@ def _edge(obj: dict[str, Any], ctx: _Ctx, line: int) -> Iterator[Item]:
     end = max(ends, default=None)
     datasets = sorted(str(d) for d in obj.get("datasets") or [])
     details = [f"{schema} {eid}"]
-    for prop in ("role", "ownershipType", "percentage", "sharesCount"):
-        vals = _vals(props, prop)
+    for prop in ("role", "ownershipType", "percentage", "sharesCount", "legalBasis"):
+        vals = [v for v in _vals(props, prop) if not (prop == "legalBasis" and arrangement_of([v]))]
         if vals:
             details.append(f"{prop} {', '.join(vals)}")
     share: Share = _UNKNOWN
-    kind = "shares" if schema == "Ownership" else "control"
+    # several values (["shareholding", "voting-rights"]) give the first kind of this order: an
+    # edge that is also a shareholding must stay in the regimes' share sums
     allowed = ("shares", "votes", "consolidation") if schema == "Ownership" else ("board", "control")
-    for v in _vals(props, "ownershipType" if schema == "Ownership" else "role"):
-        k = _TYPE_KINDS.get(v.lower()) or interest_kind(v)
-        if k is not None and k in allowed:
-            kind = k
+    said = {_TYPE_KINDS.get(v.lower()) or interest_kind(v)
+            for v in _vals(props, "ownershipType" if schema == "Ownership" else "role")}
+    kind = next((k for k in allowed if k in said), "shares" if schema == "Ownership" else "control")
     if schema == "Ownership":
         try:
             share = parse_percentage(_vals(props, "percentage"))
@@ -511,7 +426,7 @@ def _edge(obj: dict[str, Any], ctx: _Ctx, line: int) -> Iterator[Item]:
     data: dict[str, Any] = {
         "owner_id": a, "owned_id": b, "share": share,
         "kind": kind, "start": start, "end": end,
-        "arrangement": "; ".join(_vals(props, "legalBasis")) or None,
+        "arrangement": arrangement_of(_vals(props, "legalBasis")),  # only the export's marked value
         "source": f"{_source(datasets)}: {'; '.join(details)}",
     }
     if schema == "Ownership":
@@ -593,7 +508,7 @@ def _security(obj: dict[str, Any], ctx: _Ctx, line: int) -> Iterator[Item]:
         except InputError as e:
             errors.append(InputError(e.reason, field="isin", value=v, fix="left out"))
     mics = [m.upper() for m in _vals(props, "mic")]
-    mics += [m.group(1).upper() for k in _vals(props, "keywords") if (m := _MIC_KEYWORD.match(k))]
+    mics += [m.group(1).upper() for k in _vals(props, "keywords") if (m := MIC_KEYWORD.match(k))]
     tickers = _vals(props, "ticker")
     maturity = _dates(_vals(props, "maturityDate"), "maturityDate", errors, end=True)
     issued = _dates(_vals(props, "issueDate"), "issueDate", errors)

@@ -6,7 +6,9 @@ What FtM cannot carry, and the round trip therefore does not assert (docs/source
 FtM"): record provenance (``source``, file, locator — written as ``description``/``summary``,
 re-loaded as "OpenSanctions: ..."), the kinds ``fund`` and ``unknown`` (re-loaded as companies),
 a registration number whose country is not the entity's jurisdiction (written as a note),
-subdivision jurisdictions (``US-DE``), a designation's ``effective`` date except on NS-CMIC,
+jurisdictions FtM has no country code for (``US-DE``, ``NM``: written as a note), whitespace runs in
+names (collapsed, as FtM keeps them), the ``history`` text of a designation period,
+a designation's ``effective`` date except on NS-CMIC,
 the ``programId`` added to a designation's programme when its list alone does not name the regime,
 the arrangement of board/control edges, and the canonical id of an entity that did not come from
 FtM (it becomes :func:`~ownergraph.graph.export_ftm.ftm_id`; its other strong ids are kept), and
@@ -31,11 +33,12 @@ from ownergraph.cli import cli
 from ownergraph.demo import load_demo
 from ownergraph.graph.export import EXPORTERS
 from ownergraph.graph.export_ftm import REGIME_PROGRAM_IDS, FtmExport, export_ftm, percentage_text
+from ownergraph.graph.ftm_vocab import ARRANGEMENT_PREFIX, FTM_COUNTRIES, INFO_PROGRAM_ID
 from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS
 from ownergraph.graph.neo4j_store import _iso_dates
 from ownergraph.graph.shares import parse_share
 from ownergraph.graph.workspace import Workspace
-from ownergraph.loaders.ftm import INFO_PROGRAM_ID, parse_percentage
+from ownergraph.loaders.ftm import parse_percentage
 from tests.graph.conftest_neo4j import in_ci
 
 FTM = Path(__file__).parents[2] / ".." / "shared" / "data" / "opensanctions_ftm"
@@ -287,6 +290,7 @@ def test_kinds_bands_and_markers_round_trip(ws: Workspace, bundle: Any, tmp_path
     )])
     res, before, after = round_trip(ws, tmp_path)
     assert res.skipped == {}
+    assert res.as_notes == {"jurisdiction FtM has no country code for": 1}  # US-DE
     assert after["edges"] == before["edges"]
     assert after["designations"] == before["designations"]
     assert after["listings"] == before["listings"]
@@ -341,3 +345,82 @@ def test_writer_and_loader_do_not_import_followthemoney() -> None:
             " print('followthemoney' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# -- real lists: every line strict-valid ----------------------------------------------------------------
+
+DATA = Path(__file__).parents[2] / ".." / "shared" / "data"
+
+
+@pytest.mark.parametrize("files", [
+    # a load of the prim / sdn file reads its add, alt and comments siblings
+    pytest.param([DATA / "ofac" / "watchman_cons_prim.csv"], id="ofac-consolidated"),
+    pytest.param([DATA / "ofac" / "watchman_ofactest_sdn.csv"], id="ofac-sdn-sample"),
+    pytest.param([DATA / "ofac" / "urbanfortnight_cons_advanced_2020-03-17.xml"], id="ofac-advanced-xml"),
+    pytest.param([DATA / "us_csl" / "watchman_bis_dpl.tsv"], id="csl-dpl"),
+    pytest.param([DATA / "us_csl" / "watchman_consolidated_2025.csv"], id="csl-consolidated"),
+])
+def test_real_lists_validate(files: list[Path], tmp_path: Path) -> None:
+    """The real OFAC and CSL files (odd countries such as the DPL's ``NM``, names with double spaces)
+    export to lines the followthemoney library keeps unchanged."""
+    model = require_followthemoney()
+    assert files and all(f.exists() for f in files)
+    with ownergraph.open(tmp_path / "ws") as ws:
+        reports = ws.load(files)
+        assert sum(r.added for r in reports) > 0
+        res, lines = export(ws)
+    assert validate(model, lines) == collections.Counter(res.lines)
+    assert res.lines["Sanction"] > 0
+    if files[0].name == "watchman_bis_dpl.tsv":  # Country "NM": a note, not a jurisdiction FtM drops
+        assert res.as_notes == {"jurisdiction FtM has no country code for": 1}
+        (nm,) = [x for x in lines if "Jurisdiction NM" in x["properties"].get("notes", [])]
+        assert "jurisdiction" not in nm["properties"]
+
+
+def test_country_list_is_followthemoneys() -> None:
+    """The writer's country list (it must not import the library) is the library's."""
+    require_followthemoney()
+    from followthemoney.types import registry
+
+    assert set(registry.country.names) == FTM_COUNTRIES
+
+
+def test_arrangement_is_marked(ws: Workspace, bundle: Any) -> None:
+    """The arrangement goes out as the marked legalBasis the loader alone reads as one."""
+    ws.load([bundle("b", entities=[{"id": "a", "name": "A"}, {"id": "b", "name": "B  Corp"}],
+                    ownership=[{"owner_id": "a", "owned_id": "b", "share": "30", "arrangement": "J1"}])])
+    _res, lines = export(ws)
+    (own,) = [x for x in lines if x["schema"] == "Ownership"]
+    assert own["properties"]["legalBasis"] == [ARRANGEMENT_PREFIX + "J1"]
+    assert {x["caption"] for x in lines if x["schema"] == "Company"} == {"A", "B Corp"}
+
+
+def test_cli_export_offers_exactly_the_exporters(tmp_path: Path) -> None:
+    """``--to`` offers the formats of ``EXPORTERS`` and no other (the command dispatches through it),
+    and an FtM export reports a jurisdiction it could write only as a note."""
+    (option,) = [p for p in cli.commands["export"].params if p.name == "to"]
+    assert set(option.type.choices) == set(EXPORTERS)  # type: ignore[attr-defined]
+    base = ["--workspace", str(tmp_path / "ws")]
+    r = CliRunner().invoke(cli, [*base, "load", str(DATA / "us_csl" / "watchman_bis_dpl.tsv")])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, [*base, "export", "--to", "ftm", "-o", str(tmp_path / "dpl.ftm.json")])
+    assert r.exit_code == 0, r.output
+    assert "  written as a note: 1 jurisdiction FtM has no country code for" in r.stderr
+
+
+def test_two_active_periods_are_two_sanctions(tmp_path: Path) -> None:
+    """A designation the real consolidated list dropped and named again (list snapshots) exports as
+    one Sanction per period; the period's ``history`` text has no FtM property and is not written."""
+    from tests.graph.test_snapshots import AGAIN, NEW, OLD, SENSETIME, cons_set
+
+    with ownergraph.open(tmp_path / "ws") as ws:
+        ws.load([cons_set(tmp_path / "full")], snapshot_date=OLD)
+        ws.load([cons_set(tmp_path / "cut", (SENSETIME,))], snapshot_date=NEW)
+        ws.load([cons_set(tmp_path / "back")], snapshot_date=AGAIN)
+        res, lines = export(ws)
+    fid = res.ids[f"ofac:{SENSETIME}"]
+    periods = sorted((x["properties"].get("listingDate", [""])[0], x["properties"].get("endDate", [""])[0])
+                     for x in lines if x["schema"] == "Sanction" and x["properties"]["entity"] == [fid])
+    assert periods == [("2021-12-10", NEW), (AGAIN, "")]
+    assert not any("snapshot" in v for x in lines if x["schema"] == "Sanction"
+                   for vals in x["properties"].values() for v in vals)

@@ -339,7 +339,8 @@ def test_export_markers_are_read_back(tmp_path: Path) -> None:
     lines = [
         ent("a", name=["A"]), ent("b", name=["B"]), ent("p", "Person", name=["P"]),
         {"id": "o1", "schema": "Ownership", "properties": {"owner": ["a"], "asset": ["b"],
-         "percentage": ["(25,50]"], "ownershipType": ["voting-rights"], "legalBasis": ["VIE"]}},
+         "percentage": ["(25,50]"], "ownershipType": ["voting-rights"],
+         "legalBasis": ["ownergraph-arrangement:VIE"]}},
         {"id": "o2", "schema": "Ownership", "properties": {"owner": ["a"], "asset": ["b"],
          "ownershipType": ["accounting-consolidation"]}},
         {"id": "o3", "schema": "Ownership", "properties": {"owner": ["a"], "asset": ["b"],
@@ -365,3 +366,70 @@ def test_export_markers_are_read_back(tmp_path: Path) -> None:
     assert (li.mic, li.ticker, li.listed) == ("XNYS", "BETA", dt.date(2010, 5, 1))
     (des,) = [r for r in recs if isinstance(r, Designation)]
     assert des.regime == "info" and des.list == "European Union"
+
+
+# -- legalBasis and several ownershipType values --------------------------------------------------------
+
+
+def _uk_pair(tmp_path: Path, legal_basis: str) -> Path:
+    """Two UK-designated persons with 30 % each of one company, both Ownerships from a registry
+    dataset with the same ``legalBasis`` (as OpenSanctions publishes registry records)."""
+    def person(eid: str, name: str) -> dict[str, Any]:
+        return {"id": eid, "schema": "Person", "caption": name, "properties": {"name": [name]},
+                "datasets": ["gb_hmt_sanctions"], "referents": []}
+
+    def stake(eid: str, owner: str) -> dict[str, Any]:
+        return {"id": eid, "schema": "Ownership", "datasets": ["ru_egrul"], "properties": {
+            "owner": [owner], "asset": ["NK-asset"], "percentage": ["30"], "role": ["Участник"],
+            "startDate": ["2019-04-02"], "legalBasis": [legal_basis]}}
+
+    def sanction(eid: str, target: str) -> dict[str, Any]:
+        return {"id": eid, "schema": "Sanction", "datasets": ["gb_hmt_sanctions"], "properties": {
+            "entity": [target], "authority": ["HM Treasury"], "programId": ["GB-RUS"],
+            "listingDate": ["2022-03-15"]}}
+
+    lines = [
+        person("NK-one", "Ivan Petrov"), person("NK-two", "Oleg Sidorov"),
+        ent("NK-asset", name=['ООО "Ромашка"'], jurisdiction=["ru"]),
+        stake("NK-own-1", "NK-one"), stake("NK-own-2", "NK-two"),
+        sanction("gb-hmt-1", "NK-one"), sanction("gb-hmt-2", "NK-two"),
+    ]
+    return write_lines(tmp_path / "uk.ftm.json", lines)
+
+
+def test_legal_basis_text_is_not_an_arrangement(tmp_path: Path) -> None:
+    """A publisher's ``legalBasis`` text repeated on unrelated stakes must not pool them under the UK
+    joint-arrangement rule: only the export's marked value is an arrangement."""
+    from ownergraph.queries.restricted import restricted
+
+    path = _uk_pair(tmp_path, "Charter (Устав) of the company")
+    recs, errs = split(list(parse_ftm(path)))
+    assert errs == []
+    stakes = [r for r in recs if isinstance(r, Ownership)]
+    assert [r.arrangement for r in stakes] == [None, None]
+    assert all("legalBasis Charter (Устав) of the company" in (r.source or "") for r in stakes)
+    with ownergraph.open(tmp_path / "ws") as ws:
+        ws.load([path])
+        rows = restricted(ws.graph(as_of="2024-01-01"), "uk")
+        assert {r.id for r in rows} == {"NK-one", "NK-two"}  # 30 % + 30 % not pooled
+    (tmp_path / "m").mkdir()
+    marked = _uk_pair(tmp_path / "m", "ownergraph-arrangement:J1")
+    with ownergraph.open(tmp_path / "ws2") as ws:
+        ws.load([marked])
+        rows = restricted(ws.graph(as_of="2024-01-01"), "uk")
+        assert {r.id for r in rows} == {"NK-one", "NK-two", "NK-asset"}  # one arrangement: 60 % pooled
+
+
+@pytest.mark.parametrize("types", [["shareholding", "voting-rights"], ["voting-rights", "shareholding"],
+                                   ["Участник", "voting-rights", "shareholding"]])
+def test_several_ownership_types_keep_the_share_kind(tmp_path: Path, types: list[str]) -> None:
+    """An Ownership that is a shareholding and also carries votes stays in the share sums."""
+    lines = [ent("a", name=["A"]), ent("b", name=["B"]),
+             {"id": "o", "schema": "Ownership", "properties": {"owner": ["a"], "asset": ["b"],
+              "percentage": ["60"], "ownershipType": types}},
+             {"id": "v", "schema": "Ownership", "properties": {"owner": ["b"], "asset": ["a"],
+              "ownershipType": ["voting-rights", "accounting-consolidation"]}}]
+    recs, errs = split(list(parse_ftm(write_lines(tmp_path / "t.json", lines))))
+    assert errs == []
+    kinds = {r.owner_id: r.kind for r in recs if isinstance(r, Ownership)}
+    assert kinds == {"a": "shares", "b": "votes"}

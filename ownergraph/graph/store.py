@@ -435,7 +435,6 @@ class Store:
         self.segment_dir = path.parent / "records"
         self._segments: dict[str, pa.Table] = {}
         self._pending: dict[str, list[pa.Table]] = {}
-        self._seen: set[str] = set()
         self._seq: dict[str, int] = {}
         v = self.meta("schema_version")
         if v is None or int(v) < SCHEMA_VERSION:  # version 1 stores are version 2 without segments
@@ -495,7 +494,6 @@ class Store:
     def _end_state(self) -> None:
         self._refs.clear()
         self._pending.clear()
-        self._seen.clear()
         self._seq.clear()
 
     def _end(self) -> None:
@@ -543,7 +541,7 @@ class Store:
         if not parts:
             return None
         if len(parts) > 1:
-            parts[:] = [pa.concat_tables(parts).combine_chunks()]
+            parts[:] = [pa.concat_tables(parts)]
         return parts[0]
 
     def _write_segments(self) -> None:
@@ -651,17 +649,10 @@ class Store:
         rows: dict[str, list[tuple[Any, ...]]] = {"entity": [], "ownership": [], "other": []}
         keys: list[tuple[str, str, int]] = []
         track = self._refs.get(load_id)
-        seen = self._seen
-        dups = 0
         for record, locator in items:
             table, row = _row(record, load_id, locator)
             if table != "other":
-                seq = self._next_seqs(table, 1)
-                if row[0] in seen:  # stored earlier in this load (perhaps in a pending segment)
-                    dups += 1
-                    continue
-                seen.add(row[0])
-                row = (seq, *row)
+                row = (self._next_seqs(table, 1), *row)
             rows[table].append(row)
             if isinstance(record, Entity):
                 keys.extend((k, row[1], load_id) for k in record.strong_keys())
@@ -681,17 +672,17 @@ class Store:
         added = self.conn.total_changes - before
         if keys:
             self.conn.executemany(_KEY_SQL, keys)
-        return added, n - added + dups
+        return added, n - added
 
     def insert_columns(
-        self, type_: str, table: pa.Table, locators: Sequence[str], load_id: int
+        self, type_: str, table: pa.Table, locators: pa.Array | Sequence[str], load_id: int
     ) -> tuple[int, int]:
         """Add rows given as normalised store columns (:data:`ENTITY_COLUMNS` or
         :data:`OWNERSHIP_COLUMNS`) to the open load, in order; the bulk twin of :meth:`insert`,
         storing exactly what it would store for the same records, as a segment written at commit.
 
-        Returns ``(added, duplicates)`` within this load; :meth:`drop_known` then removes the
-        rows earlier loads already stored.
+        Returns ``(rows, 0)``: :meth:`drop_known` then removes the rows stored before them, by
+        earlier loads or earlier in this one.
         """
         n = table.num_rows
         if n == 0:
@@ -702,20 +693,15 @@ class Store:
         table = table.select(list(names))
         rids = record_ids(type_, table)
         first = self._next_seqs(type_, n)
-        seen = self._seen
-        fresh = [not (r in seen or seen.add(r)) for r in rids]  # type: ignore[func-returns-value]
         schema = _segment_schema(type_)
         cols = [
             pa.array(np.arange(first, first + n, dtype=np.int64)),
             pa.array(rids, pa.string()),
             pa.array(np.full(n, load_id, dtype=np.int64)),
-            pa.array(locators, pa.string()),
+            locators if isinstance(locators, pa.Array) else pa.array(locators, pa.string()),
             *(table.column(c).cast(schema.field(c).type) for c in names),
         ]
         seg = pa.Table.from_arrays(cols, schema=schema)
-        added = sum(fresh)
-        if added < n:
-            seg = seg.filter(pa.array(fresh))
         self._pending.setdefault(type_, []).append(seg)
         track = self._refs.get(load_id)
         if track is not None:
@@ -724,18 +710,49 @@ class Store:
                 track.keys.append(strong_keys(seg.column("identifiers"))[1])
             else:
                 track.refs.extend(seg.column(f).combine_chunks() for f in _REF_FIELDS[type_])
-        return added, n - added
+        return n, 0
 
     def _stored_keys(self) -> pa.Array:
         """Every key (id and strong identifier) of the committed entity segments."""
         parts = [_entity_keys(t)[1] for t in self._stored_segments("entity")]
         return pa.concat_arrays(parts) if parts else pa.array([], pa.string())
 
-    def drop_known(self, load_id: int) -> int:
-        """Remove from the open load the records earlier loads already stored (by content
-        hash): its pending segment rows found in SQLite or in a committed segment, and its
-        SQLite rows found in a committed segment. Returns how many."""
+    def _drop_repeats(self, load_id: int) -> int:
+        """Remove the open load's records that repeat one stored earlier in the same load (its
+        pending segment rows, and its SQLite rows repeating a pending row): the first of each
+        content hash in ``seq`` order stays, as ``INSERT OR IGNORE`` keeps it among SQLite rows."""
         dropped = 0
+        for type_ in _SEGMENT_TYPES:
+            pending = self._pending_table(type_)
+            if pending is None or pending.num_rows == 0:
+                continue
+            mine = read_columns(
+                self.conn,
+                f"SELECT seq, rid FROM {type_} WHERE load_id=?",
+                pa.schema([("seq", pa.int64()), ("rid", pa.string())]),
+                (load_id,),
+            )
+            n_sql = mine.num_rows
+            seq = np.concatenate([mine.column("seq").to_numpy(), pending.column("seq").to_numpy()])
+            rid = pa.chunked_array([*mine.column("rid").chunks, *pending.column("rid").chunks], pa.string())
+            codes = pc.dictionary_encode(rid.combine_chunks()).indices.to_numpy()
+            if len(np.unique(codes)) == len(codes):
+                continue
+            order = np.lexsort((seq, codes))
+            repeat = np.zeros(len(codes), dtype=np.bool_)
+            repeat[order[1:]] = codes[order[1:]] == codes[order[:-1]]
+            dropped += int(repeat.sum())
+            if repeat[:n_sql].any():
+                self.delete(type_, seq[:n_sql][repeat[:n_sql]].tolist())
+            if repeat[n_sql:].any():
+                self._pending[type_] = [pending.filter(pa.array(~repeat[n_sql:]))]
+        return dropped
+
+    def drop_known(self, load_id: int) -> int:
+        """Remove from the open load the records stored before them (by content hash): earlier
+        in this load, or by earlier loads in SQLite or in a committed segment. Returns how
+        many."""
+        dropped = self._drop_repeats(load_id)
         for type_ in _SEGMENT_TYPES:
             stored = [t.column("rid") for t in self._stored_segments(type_)]
             old_rids = pa.chunked_array(stored, pa.string()) if stored else None

@@ -47,7 +47,8 @@ def _stored(items: Iterator[Any]) -> Outcome:
                 names = ENTITY_COLUMNS if it.type == "entity" else OWNERSHIP_COLUMNS
                 cols = [it.columns.column(c).to_pylist() for c in names]
                 rids = record_ids(it.type, it.columns)
-                out.extend(("row", it.type, *r) for r in zip(rids, it.locators, *cols, strict=True))
+                locs = it.locators.to_pylist()
+                out.extend(("row", it.type, *r) for r in zip(rids, locs, *cols, strict=True))
             elif isinstance(it, InputError):
                 out.append(
                     ("reject", type(it).__name__, it.file, it.line, it.field, it.value, it.reason, it.fix)

@@ -317,6 +317,31 @@ def _is_in(
     return np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=np.bool_)
 
 
+_HEX = np.full(256, 0, dtype=np.uint64)
+_HEX[np.frombuffer(b"0123456789abcdef", dtype=np.uint8)] = np.arange(16, dtype=np.uint64)
+_NIBBLE_SHIFTS = np.arange(60, -1, -4, dtype=np.uint64)
+
+
+def _hash_prefix(rids: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.uint64]:
+    """The first 64 bits of each record id (32 lower-case hex digits) as an integer.
+
+    >>> _hash_prefix(pa.array(["00000000000000ff" + "0" * 16, "8" + "0" * 31])).tolist()
+    [255, 9223372036854775808]
+    """
+    if isinstance(rids, pa.ChunkedArray):
+        rids = rids.combine_chunks()
+    n = len(rids)
+    if n == 0:
+        return np.zeros(0, dtype=np.uint64)
+    offsets = np.frombuffer(rids.buffers()[1], dtype=np.int32)[rids.offset : rids.offset + n + 1]
+    if rids.null_count or not bool((np.diff(offsets) == 32).all()):
+        raise ValueError("record ids must be 32 hex digits")
+    data = np.frombuffer(rids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(n, 32)
+    nibbles = _HEX[data[:, :16]]
+    out: npt.NDArray[np.uint64] = np.bitwise_or.reduce(nibbles << _NIBBLE_SHIFTS, axis=1)
+    return out
+
+
 def read_columns(
     conn: Any, sql: str, schema: pa.Schema, params: Sequence[Any] = (), batch: int = 200_000
 ) -> pa.Table:
@@ -735,12 +760,22 @@ class Store:
             n_sql = mine.num_rows
             seq = np.concatenate([mine.column("seq").to_numpy(), pending.column("seq").to_numpy()])
             rid = pa.chunked_array([*mine.column("rid").chunks, *pending.column("rid").chunks], pa.string())
-            codes = pc.dictionary_encode(rid.combine_chunks()).indices.to_numpy()
-            if len(np.unique(codes)) == len(codes):
+            # candidates first: equal 64-bit prefixes of the hashes (a sort of integers, where
+            # hashing every record id again costs several times more); exact check on those
+            prefix = _hash_prefix(rid)
+            order = np.argsort(prefix, kind="stable")
+            same = prefix[order[1:]] == prefix[order[:-1]]
+            if not same.any():
                 continue
-            order = np.lexsort((seq, codes))
-            repeat = np.zeros(len(codes), dtype=np.bool_)
-            repeat[order[1:]] = codes[order[1:]] == codes[order[:-1]]
+            cand = np.unique(np.concatenate([order[1:][same], order[:-1][same]]))
+            cand = cand[np.argsort(seq[cand], kind="stable")]
+            first: set[str] = set()
+            repeat = np.zeros(len(seq), dtype=np.bool_)
+            for i, r in zip(cand.tolist(), rid.take(pa.array(cand)).to_pylist(), strict=True):
+                if r in first:
+                    repeat[i] = True
+                else:
+                    first.add(r)
             dropped += int(repeat.sum())
             if repeat[:n_sql].any():
                 self.delete(type_, seq[:n_sql][repeat[:n_sql]].tolist())

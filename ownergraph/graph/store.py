@@ -157,9 +157,26 @@ def byte_table(chars: str) -> npt.NDArray[np.bool_]:
     return lut
 
 
+def _byte_runs(lut: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """The runs of consecutive bytes of a :func:`byte_table` as ``(first, last)``."""
+    on = np.flatnonzero(lut)
+    if len(on) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(on) > 1)
+    firsts = np.concatenate(([on[0]], on[breaks + 1]))
+    lasts = np.concatenate((on[breaks], [on[-1]]))
+    return list(zip(firsts.tolist(), lasts.tolist(), strict=True))
+
+
 def has_bytes(col: pa.Array | pa.ChunkedArray, lut: npt.NDArray[np.bool_]) -> bool:
-    """Whether any value of a string column contains one of the bytes of ``lut``: one pass over
-    the column's character data, far cheaper than a regular expression per value."""
+    """Whether any value of a string column contains one of the bytes of ``lut``: a few
+    vectorised comparisons over the column's character data (one per run of consecutive bytes),
+    far cheaper than a regular expression per value.
+
+    >>> col = pa.array(["ab", None, 'c"d'])
+    >>> has_bytes(col, byte_table('"')), has_bytes(col, byte_table("\\x00\\x01\\n"))
+    (True, False)
+    """
     if isinstance(col, pa.ChunkedArray):
         return any(has_bytes(c, lut) for c in col.chunks)
     if len(col) == 0 or col.null_count == len(col):
@@ -170,7 +187,16 @@ def has_bytes(col: pa.Array | pa.ChunkedArray, lut: npt.NDArray[np.bool_]) -> bo
     width = np.int64 if pa.types.is_large_string(col.type) else np.int32
     bounds = np.frombuffer(offsets, dtype=width)[[col.offset, col.offset + len(col)]]
     chars = np.frombuffer(data, dtype=np.uint8)[int(bounds[0]) : int(bounds[1])]
-    return bool(lut[chars].any())
+    for first, last in _byte_runs(lut):
+        if first == last:
+            hit = bool((chars == first).any())
+        elif first == 0:
+            hit = bool((chars <= last).any())
+        else:
+            hit = bool(((chars >= first) & (chars <= last)).any())
+        if hit:
+            return True
+    return False
 
 
 _JSON_SPECIAL = byte_table("".join(map(chr, range(32))) + '"\\')
@@ -317,16 +343,16 @@ def _is_in(
     return np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=np.bool_)
 
 
-_HEX = np.full(256, 0, dtype=np.uint64)
-_HEX[np.frombuffer(b"0123456789abcdef", dtype=np.uint8)] = np.arange(16, dtype=np.uint64)
-_NIBBLE_SHIFTS = np.arange(60, -1, -4, dtype=np.uint64)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 def _hash_prefix(rids: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.uint64]:
-    """The first 64 bits of each record id (32 lower-case hex digits) as an integer.
+    """A 64-bit integer folded from the first 16 hex digits of each record id: equal ids give
+    equal integers, and distinct ids almost never do (callers check candidates exactly).
 
-    >>> _hash_prefix(pa.array(["00000000000000ff" + "0" * 16, "8" + "0" * 31])).tolist()
-    [255, 9223372036854775808]
+    >>> k = _hash_prefix(pa.array(["0" * 32, "0" * 15 + "1" + "0" * 16, "0" * 32]))
+    >>> bool(k[0] == k[2]), bool(k[0] == k[1])
+    (True, False)
     """
     if isinstance(rids, pa.ChunkedArray):
         rids = rids.combine_chunks()
@@ -337,8 +363,8 @@ def _hash_prefix(rids: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.uint64]:
     if rids.null_count or not bool((np.diff(offsets) == 32).all()):
         raise ValueError("record ids must be 32 hex digits")
     data = np.frombuffer(rids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(n, 32)
-    nibbles = _HEX[data[:, :16]]
-    out: npt.NDArray[np.uint64] = np.bitwise_or.reduce(nibbles << _NIBBLE_SHIFTS, axis=1)
+    words = np.ascontiguousarray(data[:, :16]).view(np.uint64)
+    out: npt.NDArray[np.uint64] = words[:, 0] ^ (words[:, 1] * _MIX)
     return out
 
 

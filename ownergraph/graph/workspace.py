@@ -1,5 +1,6 @@
-"""A workspace: a folder with the record store (``ownergraph.db``), the columnar cache
-(``cache/``) and reject reports (``rejects/``).
+"""A workspace: a folder with the record store (``ownergraph.db`` and, for records a bulk path
+validated by column, its Arrow segments in ``records/``), the columnar cache (``cache/``) and
+reject reports (``rejects/``).
 
 :func:`open_workspace` (exported as ``ownergraph.open``) is the entry point of the Python API::
 

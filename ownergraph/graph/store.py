@@ -144,9 +144,11 @@ def _json(v: Any) -> str:
     return orjson.dumps(v).decode()
 
 
-def record_id(record: Record) -> str:
-    """A stable content hash of a record (its type and every field), used to de-duplicate."""
-    data = record.model_dump(mode="json")
+def record_id(record: Record, data: dict[str, Any] | None = None) -> str:
+    """A stable content hash of a record (its type and every field), used to de-duplicate;
+    ``data`` is its ``model_dump(mode="json")`` when the caller has it already."""
+    if data is None:
+        data = record.model_dump(mode="json")
     return hashlib.blake2b(orjson.dumps(data, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
 
 
@@ -282,6 +284,7 @@ def _segment_schema(type_: str) -> pa.Schema:
 
 
 _SEGMENT_TYPES = ("entity", "ownership")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _LEI_ONLY = r'^\{"lei":\["(?P<v>[^"\\]*)"\]\}$'
 """Identifiers JSON holding exactly one LEI (what the bulk path writes), read without orjson."""
 
@@ -424,7 +427,8 @@ class _LoadRefs:
 
 def _row(record: Record, load_id: int, locator: str | None) -> tuple[str, tuple[Any, ...]]:
     """The table and row for one record."""
-    rid = record_id(record)
+    data = record.model_dump(mode="json")
+    rid = record_id(record, data)
     if isinstance(record, Entity):
         return "entity", (
             rid,
@@ -458,7 +462,7 @@ def _row(record: Record, load_id: int, locator: str | None) -> tuple[str, tuple[
             _iso(record.end),
             record.source,
         )
-    return "other", (rid, load_id, locator, record.type, _json(record.model_dump(mode="json")))
+    return "other", (rid, load_id, locator, record.type, _json(data))
 
 
 class Store:
@@ -488,7 +492,7 @@ class Store:
         self._pending: dict[str, list[pa.Table]] = {}
         self._seq: dict[str, int] = {}
         v = self.meta("schema_version")
-        if v is None or int(v) < SCHEMA_VERSION:  # version 1 stores are version 2 without segments
+        if v is None:
             self.set_meta("schema_version", str(SCHEMA_VERSION))
         elif int(v) > SCHEMA_VERSION:
             raise WorkspaceError(
@@ -618,6 +622,9 @@ class Store:
                 "INSERT INTO segment (load_id, type, file, rows) VALUES (?,?,?,?)",
                 (load_id, type_, name, table.num_rows),
             )
+            # a version 1 store is a version 2 store without segments; older ownergraphs
+            # must not open one with segments (they would not see those records)
+            self.set_meta("schema_version", str(SCHEMA_VERSION))
         if hasattr(os, "O_DIRECTORY"):
             fd = os.open(self.segment_dir, os.O_RDONLY | os.O_DIRECTORY)
             try:
@@ -1074,10 +1081,12 @@ class Store:
                 (pattern, pattern, limit),
             )
         )
+        # SQLite's LIKE folds the case of ASCII letters only: so does this
+        low = pattern.translate(_ASCII_LOWER)
         for t in self._stored_segments("entity"):
             hit = pc.or_(
-                pc.match_like(t.column("name"), pattern, ignore_case=True),
-                pc.match_like(t.column("aliases"), pattern, ignore_case=True),
+                pc.match_like(pc.ascii_lower(t.column("name")), low),
+                pc.match_like(pc.ascii_lower(t.column("aliases")), low),
             )
             sel = t.filter(hit).slice(0, limit)
             rows += zip(*(sel.column(c).to_pylist() for c in ("seq", "id", "name", "aliases")), strict=True)

@@ -274,9 +274,29 @@ def record_ids(type_: str, table: pa.Table) -> list[str]:
     return [blake(d, digest_size=16).hexdigest() for d in data]
 
 
-def _segment_schema(type_: str) -> pa.Schema:
-    """The columns of a segment file (and of :meth:`Store.records`) for ``entity`` or ``ownership``."""
+def _with_ids(type_: str, table: pa.Table, columns: Sequence[str]) -> pa.Table:
+    """``columns`` of segment rows, with their record ids computed if asked for."""
+    if "rid" in columns and "rid" not in table.column_names:
+        ids = record_ids(type_, table.select(list(_COLUMN_TYPES[type_][0])))
+        table = table.append_column("rid", pa.array(ids, pa.string()))
+    return table.select(list(columns))
+
+
+def _ids_of(type_: str, tables: Sequence[pa.Table]) -> pa.ChunkedArray:
+    """The record ids of segment rows (computed: segments do not keep them)."""
+    return pa.chunked_array(
+        [_with_ids(type_, t, ["rid"]).column("rid").combine_chunks() for t in tables], pa.string()
+    )
+
+
+def _segment_schema(type_: str, *, rid: bool = True) -> pa.Schema:
+    """The columns of :meth:`Store.records` for ``entity`` or ``ownership``; ``rid=False``: of a
+    segment file, which does not keep record ids (:func:`record_ids` derives them from the
+    columns when asked: hashing a million records is seconds of a load, and equal records are
+    found without it, see :meth:`Store._distinct`)."""
     head = [("seq", pa.int64()), ("rid", pa.string()), ("load_id", pa.int64()), ("locator", pa.string())]
+    if not rid:
+        del head[1]
     if type_ == "entity":
         return pa.schema(head + [(c, pa.string()) for c in ENTITY_COLUMNS])
     ints = {"lo", "hi", "flags"}
@@ -658,10 +678,10 @@ class Store:
         sub = pa.schema([schema.field(c) for c in read])
         cols = ", ".join(f'"{c}"' for c in read)
         parts = [read_columns(self.conn, f"SELECT {cols} FROM {type_} ORDER BY seq", sub)]
-        parts += [t.select(read) for t in self._stored_segments(type_)]
+        parts += [_with_ids(type_, t, read) for t in self._stored_segments(type_)]
         pending = self._pending_table(type_)
         if pending is not None:
-            parts.append(pending.select(read))
+            parts.append(_with_ids(type_, pending, read))
         parts = [p for p in parts if p.num_rows]
         if not parts:
             return sub.empty_table().select(names)
@@ -749,12 +769,10 @@ class Store:
             raise ValueError(f"no column form for {type_} records")
         names, _sql = _COLUMN_TYPES[type_]
         table = table.select(list(names))
-        rids = record_ids(type_, table)
         first = self._next_seqs(type_, n)
-        schema = _segment_schema(type_)
+        schema = _segment_schema(type_, rid=False)
         cols = [
             pa.array(np.arange(first, first + n, dtype=np.int64)),
-            pa.array(rids, pa.string()),
             pa.array(np.full(n, load_id, dtype=np.int64)),
             locators if isinstance(locators, pa.Array) else pa.array(locators, pa.string()),
             *(table.column(c).cast(schema.field(c).type) for c in names),
@@ -775,6 +793,28 @@ class Store:
         parts = [_entity_keys(t)[1] for t in self._stored_segments("entity")]
         return pa.concat_arrays(parts) if parts else pa.array([], pa.string())
 
+    def _distinct(self, type_: str, tables: Sequence[pa.Table]) -> bool:
+        """Whether no record occurs twice among these tables' rows (each table's own rows
+        distinct already, or not): one hash pass by Arrow over the stored columns, which equal
+        exactly when the record ids do."""
+        names = list(_COLUMN_TYPES[type_][0])
+        parts = [t.select(names) for t in tables if t.num_rows]
+        n = sum(p.num_rows for p in parts)
+        if n < 2:
+            return True
+        groups = pa.concat_tables(parts).group_by(names, use_threads=False).aggregate([])
+        return bool(groups.num_rows == n)
+
+    def _this_load(self, type_: str, load_id: int) -> pa.Table:
+        """The open load's SQLite rows of a type (``seq``, ``rid`` and the stored columns)."""
+        schema = _segment_schema(type_)
+        read = ["seq", "rid", *_COLUMN_TYPES[type_][0]]
+        cols = ", ".join(f'"{c}"' for c in read)
+        sub = pa.schema([schema.field(c) for c in read])
+        return read_columns(
+            self.conn, f"SELECT {cols} FROM {type_} WHERE load_id=? ORDER BY seq", sub, (load_id,)
+        )
+
     def _drop_repeats(self, load_id: int) -> int:
         """Remove the open load's records that repeat one stored earlier in the same load (its
         pending segment rows, and its SQLite rows repeating a pending row): the first of each
@@ -784,17 +824,21 @@ class Store:
             pending = self._pending_table(type_)
             if pending is None or pending.num_rows == 0:
                 continue
-            mine = read_columns(
-                self.conn,
-                f"SELECT seq, rid FROM {type_} WHERE load_id=?",
-                pa.schema([("seq", pa.int64()), ("rid", pa.string())]),
-                (load_id,),
-            )
+            mine = self._this_load(type_, load_id)
+            if self._distinct(type_, [mine, pending]):
+                continue
+            # some record repeats (rare in real files): find which by record id
             n_sql = mine.num_rows
             seq = np.concatenate([mine.column("seq").to_numpy(), pending.column("seq").to_numpy()])
-            rid = pa.chunked_array([*mine.column("rid").chunks, *pending.column("rid").chunks], pa.string())
-            # candidates first: equal 64-bit prefixes of the hashes (a sort of integers, where
-            # hashing every record id again costs several times more); exact check on those
+            rid = pa.chunked_array(
+                [
+                    *mine.column("rid").chunks,
+                    _with_ids(type_, pending, ["rid"]).column("rid").combine_chunks(),
+                ],
+                pa.string(),
+            )
+            # candidates first: equal 64-bit prefixes of the hashes (a sort of integers); exact
+            # check on those
             prefix = _hash_prefix(rid)
             order = np.argsort(prefix, kind="stable")
             same = prefix[order[1:]] == prefix[order[:-1]]
@@ -822,17 +866,21 @@ class Store:
         many."""
         dropped = self._drop_repeats(load_id)
         for type_ in _SEGMENT_TYPES:
-            stored = [t.column("rid") for t in self._stored_segments(type_)]
-            old_rids = pa.chunked_array(stored, pa.string()) if stored else None
+            segments = self._stored_segments(type_)
+            old_ids: pa.ChunkedArray | None = None
             pending = self._pending_table(type_)
             if pending is not None and pending.num_rows:
                 known = np.zeros(pending.num_rows, dtype=np.bool_)
-                if old_rids is not None:
-                    known |= _is_in(pending.column("rid"), old_rids)
-                if self.conn.execute(
-                    f"SELECT EXISTS (SELECT 1 FROM {type_} WHERE load_id<>?)", (load_id,)
-                ).fetchone()[0]:
-                    rids = pending.column("rid").to_pylist()
+                pending_ids: pa.Array | None = None
+                if segments and not self._distinct(type_, [*segments, pending]):
+                    old_ids = _ids_of(type_, segments)
+                    pending_ids = _ids_of(type_, [pending]).combine_chunks()
+                    known |= _is_in(pending_ids, old_ids)
+                older_sql = f"SELECT EXISTS (SELECT 1 FROM {type_} WHERE load_id<>?)"
+                if self.conn.execute(older_sql, (load_id,)).fetchone()[0]:
+                    if pending_ids is None:
+                        pending_ids = _ids_of(type_, [pending]).combine_chunks()
+                    rids = pending_ids.to_pylist()
                     found: set[str] = set()
                     for i in range(0, len(rids), 500):
                         chunk = rids[i : i + 500]
@@ -846,23 +894,20 @@ class Store:
                 if known.any():
                     dropped += int(known.sum())
                     self._pending[type_] = [pending.filter(pa.array(~known))]
-            if old_rids is not None:
-                mine = read_columns(
-                    self.conn,
-                    f"SELECT seq, rid FROM {type_} WHERE load_id=?",
-                    pa.schema([("seq", pa.int64()), ("rid", pa.string())]),
-                    (load_id,),
-                )
-                known = _is_in(mine.column("rid"), old_rids)
-                if known.any():
-                    dropped += int(known.sum())
-                    gone = mine.filter(pa.array(known))
-                    self.delete(type_, gone.column("seq").to_pylist())
-                    if type_ == "entity":
-                        self.conn.executemany(
-                            "DELETE FROM entity_key WHERE rid=? AND load_id=?",
-                            [(r, load_id) for r in gone.column("rid").to_pylist()],
-                        )
+            if segments:
+                mine = self._this_load(type_, load_id)
+                if mine.num_rows and not self._distinct(type_, [*segments, mine]):
+                    old_ids = old_ids if old_ids is not None else _ids_of(type_, segments)
+                    known = _is_in(mine.column("rid"), old_ids)
+                    if known.any():
+                        dropped += int(known.sum())
+                        gone = mine.filter(pa.array(known))
+                        self.delete(type_, gone.column("seq").to_pylist())
+                        if type_ == "entity":
+                            self.conn.executemany(
+                                "DELETE FROM entity_key WHERE rid=? AND load_id=?",
+                                [(r, load_id) for r in gone.column("rid").to_pylist()],
+                            )
         return dropped
 
     def dangling(self, load_id: int) -> list[tuple[str, int, str | None, str, str]]:
@@ -1023,8 +1068,8 @@ class Store:
                         )
                     )
                 hit |= np.fromiter((v in found for v in vals), dtype=np.bool_, count=len(vals))
-            rid = pending.column("rid").combine_chunks()
-            merged.update(rid.take(pa.array(np.unique(rows[hit]))).to_pylist())
+            # pending rows are records of their own, none of them in SQLite
+            return len(merged) + len(np.unique(rows[hit]))
         return len(merged)
 
     def iter_other(
@@ -1054,8 +1099,10 @@ class Store:
         if segments and ids:
             paths = self.load_paths()
             want = pa.array(list(ids), pa.string())
+            names = _segment_schema("entity").names
             for t in segments:
-                for r in t.filter(pa.array(_is_in(t.column("id"), want))).to_pylist():
+                hits = _with_ids("entity", t.filter(pa.array(_is_in(t.column("id"), want))), names)
+                for r in hits.to_pylist():
                     r["file"] = paths.get(r["load_id"])
                     out.append(r)
         out.sort(key=lambda r: r["seq"])

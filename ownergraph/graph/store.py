@@ -794,16 +794,31 @@ class Store:
         return pa.concat_arrays(parts) if parts else pa.array([], pa.string())
 
     def _distinct(self, type_: str, tables: Sequence[pa.Table]) -> bool:
-        """Whether no record occurs twice among these tables' rows (each table's own rows
-        distinct already, or not): one hash pass by Arrow over the stored columns, which equal
-        exactly when the record ids do."""
+        """Whether no record occurs twice among these tables' rows: stored columns are equal
+        exactly when the record ids are. Rows are first told apart by their id (entities) or
+        their two ends (ownership), one Arrow hash pass over short strings; only rows sharing
+        those are compared on every column."""
         names = list(_COLUMN_TYPES[type_][0])
         parts = [t.select(names) for t in tables if t.num_rows]
         n = sum(p.num_rows for p in parts)
         if n < 2:
             return True
-        groups = pa.concat_tables(parts).group_by(names, use_threads=False).aggregate([])
-        return bool(groups.num_rows == n)
+        table = pa.concat_tables(parts)
+        if type_ == "entity":
+            key = table.column("id")
+        else:
+            key = pc.binary_join_element_wise(table.column("owner_id"), table.column("owned_id"), "\x00")
+        indices = pc.dictionary_encode(key.combine_chunks()).indices
+        codes = np.asarray(pc.fill_null(indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        if (codes < 0).any():  # no id: compare everything
+            shared = np.ones(n, dtype=np.bool_)
+        else:
+            shared = np.bincount(codes)[codes] > 1
+        if not shared.any():
+            return True
+        same = table.filter(pa.array(shared))
+        groups = same.group_by(names, use_threads=False).aggregate([])
+        return bool(groups.num_rows == same.num_rows)
 
     def _this_load(self, type_: str, load_id: int) -> pa.Table:
         """The open load's SQLite rows of a type (``seq``, ``rid`` and the stored columns)."""

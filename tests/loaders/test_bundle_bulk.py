@@ -585,3 +585,22 @@ def test_segments_and_sqlite_rows_share_one_hash_space(
         assert w.store.search_names("third hold", 10) == [("e3", "E 3", '["Third Holdings"]')]
         view = w.graph()
         assert (view.n, view.m) == (31, 29)
+
+
+def test_stakes_between_the_same_two_entities_are_not_repeats(bundle: Bundle, tmp_path: Path) -> None:
+    """Records sharing an id or both ends but differing in another column are distinct; only a
+    row equal in every column is a repeat (the column check must agree with the record ids)."""
+    ents, own = _plain(5)
+    own += [
+        {"owner_id": "e0", "owned_id": "e1", "share": "30"},  # same ends as row 1, other share
+        {"owner_id": "e0", "owned_id": "e1", "share": "30", "kind": "votes"},  # and other kind
+    ]
+    b1 = bundle("stakes", entities=ents, ownership=own)
+    b2 = bundle("again", entities=ents, ownership=[*own, {"owner_id": "e0", "owned_id": "e1", "share": "31"}])
+    with Workspace(tmp_path / "w") as w:
+        (r1,) = w.load([b1])
+        assert (r1.added, r1.duplicate) == (5 + 6, 0)
+        (r2,) = w.load([b2])
+        assert (r2.added, r2.duplicate) == (1, 11)
+        rids = w.store.records("ownership", ["rid"]).column("rid").to_pylist()
+        assert len(set(rids)) == len(rids) == 7

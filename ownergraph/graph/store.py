@@ -1,4 +1,5 @@
-"""The durable record store of a workspace: one SQLite file, one transaction per load.
+"""The durable record store of a workspace: a SQLite file (with Arrow segments beside it), one
+transaction per load.
 
 Every record a loader yields is kept verbatim with its provenance (load, file, line or record
 id). Records are keyed by a content hash, so loading the same data twice adds nothing.
@@ -10,7 +11,8 @@ type under ``records/``, written when the load commits and registered by a row o
 table in the same transaction: a load killed before its commit leaves at most an unregistered
 file, which is ignored and removed by the next commit. Rows from the per-record path stay in
 SQLite. Both share one ``seq`` numbering per record type (stream order) and one content-hash
-space, and :meth:`Store.records` reads them back as one table. Entities
+space (segments do not store the hashes: equal stored columns are equal records, found by one
+Arrow hash pass), and :meth:`Store.records` reads them back as one table. Entities
 are *not* merged here: merging is derived from the stored records (shared strong identifiers and
 same-as records) when the columnar cache is built (:mod:`ownergraph.graph.cache`), so that an
 undone same-as or a new source never rewrites history.
@@ -1027,12 +1029,6 @@ class Store:
             gone = _is_in(pending.column("seq"), pa.array(list(seqs), pa.int64()))
             if gone.any():
                 self._pending[table] = [pending.filter(pa.array(~gone))]
-
-    def load_records(self, load_id: int) -> int:
-        """How many entity records the open load adds (SQLite rows and pending segment rows)."""
-        n = int(self.conn.execute("SELECT count(*) FROM entity WHERE load_id=?", (load_id,)).fetchone()[0])
-        pending = self._pending_table("entity")
-        return n + (pending.num_rows if pending is not None else 0)
 
     def shared_key_records(self, load_id: int) -> int:
         """Entity records of a load that share a key (id or strong identifier) with an entity

@@ -24,14 +24,13 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
-from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS, STRONG_SCHEMES
+from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS
 from ownergraph.graph.snapshots import apply_snapshots
-from ownergraph.graph.store import Store
+from ownergraph.graph.store import Store, strong_keys
 
 __all__ = [
     "EPOCH",
@@ -69,16 +68,9 @@ def days(d: dt.date) -> int:
 
 
 def _dates(values: Iterable[str | None], missing: np.int32) -> npt.NDArray[np.int32]:
-    """ISO date strings as int32 days since 1970; ``missing`` where empty."""
-    import pandas as pd
-
-    s = pd.Series(list(values), dtype="object")
-    out = np.full(len(s), missing, dtype=np.int32)
-    mask = s.notna().to_numpy()
-    if mask.any():
-        parsed = pd.to_datetime(s[mask], format="%Y-%m-%d").to_numpy().astype("datetime64[D]")
-        out[mask] = parsed.astype(np.int64).astype(np.int32)
-    return out
+    """ISO date strings as int32 days since 1970; ``missing`` where empty (numpy parses them:
+    importing pandas for this would cost a load about a second)."""
+    return _iso_days(pa.array(list(values), pa.string()), missing)
 
 
 def _iso_days(col: pa.ChunkedArray | pa.Array, missing: np.int32) -> npt.NDArray[np.int32]:
@@ -92,22 +84,6 @@ def _iso_days(col: pa.ChunkedArray | pa.Array, missing: np.int32) -> npt.NDArray
     strings = col.filter(pc.is_valid(col)).to_numpy(zero_copy_only=False).astype("U10")
     out[valid] = strings.astype("datetime64[D]").astype(np.int64).astype(np.int32)
     return out
-
-
-def _read_columns(
-    conn: Any, sql: str, schema: list[tuple[str, pa.DataType]], batch: int = 200_000
-) -> pa.Table:
-    """The rows of a query as an Arrow table, fetched in batches (no list of all the rows) and
-    converted by Arrow as struct values (no Python transposition)."""
-    cur = conn.execute(sql)
-    struct = pa.struct(schema)
-    parts: list[pa.Table] = []
-    while part := cur.fetchmany(batch):
-        parts.append(pa.Table.from_struct_array(pa.array(part, type=struct)))
-        del part
-    if not parts:
-        return pa.schema(schema).empty_table()
-    return pa.concat_tables(parts).combine_chunks()
 
 
 def _write(folder: Path, name: str, table: pa.Table) -> None:
@@ -155,11 +131,13 @@ def is_placeholder_name(entity_id: str, name: str) -> bool:
     return name == entity_id or name == entity_id.split(":", 1)[-1]
 
 
-def _keys_of(identifiers: str) -> list[str]:
-    if identifiers == "{}" or not identifiers:
-        return []
-    ids = orjson.loads(identifiers)
-    return [f"{s}:{v}" for s in STRONG_SCHEMES for v in ids.get(s, ())]
+def _codes(col: pa.ChunkedArray | pa.Array, names: tuple[str, ...], what: str) -> npt.NDArray[np.int8]:
+    """Stored kind names as their int8 position in ``names``."""
+    idx = pc.index_in(col, value_set=pa.array(list(names), pa.string()))
+    if idx.null_count:
+        bad = col.filter(pc.is_null(idx))[0]
+        raise ValueError(f"unknown {what} kind in the store: {bad}")
+    return np.asarray(idx.to_numpy(zero_copy_only=False), dtype=np.int8)
 
 
 def build_cache(store: Store, folder: Path, builtin_venues: list[dict[str, Any]]) -> dict[str, Any]:
@@ -168,38 +146,19 @@ def build_cache(store: Store, folder: Path, builtin_venues: list[dict[str, Any]]
     import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components
 
-    conn = store.conn
-    # -- entity records, read in chunks into Arrow columns (no Python tuple per record) -------
-    kind_sql = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(ENTITY_KINDS))
-    ent = _read_columns(
-        conn,
-        f"SELECT seq, id, name, CASE kind {kind_sql} ELSE -1 END, jurisdiction FROM entity ORDER BY seq",
-        [("seq", pa.int64()), ("id", pa.string()), ("name", pa.string()), ("kind", pa.int8()),
-         ("jurisdiction", pa.string())],
-    )  # fmt: skip
+    # -- entity records as Arrow columns (SQLite rows and segments, in seq order) -------------
+    ent = store.records("entity", ["id", "name", "kind", "jurisdiction", "identifiers"])
     n_rec = ent.num_rows
-    rec_seq = ent.column("seq").to_numpy()
     rec_ids = ent.column("id").combine_chunks()
-    rec_kind = ent.column("kind").to_numpy().astype(np.int8)
-    if (rec_kind < 0).any():
-        bad = ent.column("kind").combine_chunks()
-        raise ValueError(f"unknown entity kind in the store: {bad.filter(pc.less(bad, 0))[0]}")
+    rec_kind = _codes(ent.column("kind"), ENTITY_KINDS, "entity")
     # -- identity: records x keys bipartite graph, connected components -----------------------
     # the keys in record order: each record's id, then its strong identifiers
-    extra_rec: list[int] = []
-    extra_key: list[str] = []
-    for seq, identifiers in conn.execute(
-        "SELECT seq, identifiers FROM entity WHERE identifiers <> '{}' ORDER BY seq"
-    ):
-        i = int(np.searchsorted(rec_seq, seq))
-        for k in _keys_of(identifiers):
-            extra_rec.append(i)
-            extra_key.append(k)
-    key_rec = np.concatenate([np.arange(n_rec, dtype=np.int64), np.asarray(extra_rec, dtype=np.int64)])
+    extra_rec, extra_keys = strong_keys(ent.column("identifiers"))
+    key_rec = np.concatenate([np.arange(n_rec, dtype=np.int64), extra_rec])
     key_pos = np.concatenate([np.zeros(n_rec, dtype=np.int64), np.arange(1, len(extra_rec) + 1)])
     key_order = np.lexsort((key_pos, key_rec))
     key_rec = key_rec[key_order]
-    key_str = pa.concat_arrays([rec_ids, pa.array(extra_key, pa.string())]).take(pa.array(key_order))
+    key_str = pa.concat_arrays([rec_ids, extra_keys]).take(pa.array(key_order))
     encoded = pc.dictionary_encode(key_str)
     codes = encoded.indices.to_numpy().astype(np.int64)
     uniques = encoded.dictionary
@@ -311,19 +270,12 @@ def build_cache(store: Store, folder: Path, builtin_venues: list[dict[str, Any]]
         return np.asarray(out, dtype=np.int64)
 
     # -- ownership edges -----------------------------------------------------------------------
-    # read in chunks into Arrow columns so memory stays near the size of the columns themselves
-    okind_sql = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(OWNERSHIP_KINDS))
-    raw = _read_columns(
-        conn,
-        f'SELECT seq, owner_id, owned_id, lo, hi, flags, CASE kind {okind_sql} ELSE -1 END, arrangement,'
-        ' start, "end", source, load_id, locator FROM ownership ORDER BY seq',
-        [("seq", pa.int64()), ("owner_id", pa.string()), ("owned_id", pa.string()), ("lo", pa.int32()),
-         ("hi", pa.int32()), ("flags", pa.int8()), ("kind", pa.int8()), ("arrangement", pa.string()),
-         ("start", pa.string()), ("end", pa.string()), ("source", pa.string()), ("load_id", pa.int32()),
-         ("locator", pa.string())],
+    raw = store.records(
+        "ownership",
+        ["seq", "owner_id", "owned_id", "lo", "hi", "flags", "kind", "arrangement", "start", "end", "source",
+         "load_id", "locator"],
     )  # fmt: skip
-    if len(raw) and pc.min(raw.column("kind")).as_py() < 0:
-        raise ValueError("unknown ownership kind in the store")
+    okind = _codes(raw.column("kind"), OWNERSHIP_KINDS, "ownership")
     ends = resolve(
         pa.chunked_array([*raw.column("owner_id").chunks, *raw.column("owned_id").chunks], pa.string())
     )
@@ -331,15 +283,15 @@ def build_cache(store: Store, folder: Path, builtin_venues: list[dict[str, Any]]
         {
             "src": pa.array(ends[: len(raw)].astype(np.int32)),
             "dst": pa.array(ends[len(raw) :].astype(np.int32)),
-            "lo": raw.column("lo"),
-            "hi": raw.column("hi"),
-            "flags": raw.column("flags"),
-            "kind": raw.column("kind"),
+            "lo": pa.array(raw.column("lo").to_numpy().astype(np.int32)),
+            "hi": pa.array(raw.column("hi").to_numpy().astype(np.int32)),
+            "flags": pa.array(raw.column("flags").to_numpy().astype(np.int8)),
+            "kind": pa.array(okind),
             "start": pa.array(_iso_days(raw.column("start"), NO_DATE_LO)),
             "end": pa.array(_iso_days(raw.column("end"), NO_DATE_HI)),
             "arrangement": raw.column("arrangement"),
             "source": raw.column("source"),
-            "load_id": raw.column("load_id"),
+            "load_id": pa.array(raw.column("load_id").to_numpy().astype(np.int32)),
             "locator": raw.column("locator"),
             "seq": raw.column("seq"),
         }
@@ -379,7 +331,7 @@ def build_cache(store: Store, folder: Path, builtin_venues: list[dict[str, Any]]
     )
     # list snapshots: rows per active period, ended by absence from a newer snapshot (snapshots.py)
     des_ids = [des[i][2]["entity_id"] for i in dk]
-    designations = apply_snapshots(conn, designations, des_ids, store.load_paths())
+    designations = apply_snapshots(store.conn, designations, des_ids, store.load_paths())
     lis = [(lid, loc, d) for lid, loc, _s, d in store.iter_other("listing")]
     lnode = resolve([d["entity_id"] for _, _, d in lis])
     lk = np.flatnonzero(lnode >= 0)

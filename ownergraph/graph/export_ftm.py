@@ -201,9 +201,11 @@ class _Entities:
         store = getattr(ws, "store", None)
         if store is None:
             return
-        for rid, name, aliases, identifiers, inc, dis, notes in store.conn.execute(
-            "SELECT id, name, aliases, identifiers, incorporated, dissolved, notes FROM entity"
-            " ORDER BY seq"
+        # every entity record, SQLite rows and bulk segments alike, in load order
+        cols = ("id", "name", "aliases", "identifiers", "incorporated", "dissolved", "notes")
+        recs = store.records("entity", cols)
+        for rid, name, aliases, identifiers, inc, dis, notes in zip(
+            *(recs.column(c).to_pylist() for c in cols), strict=True
         ):
             i = node_of.get(rid)
             if i is None:

@@ -1,7 +1,18 @@
-"""The durable record store of a workspace: one SQLite file, one transaction per load.
+"""The durable record store of a workspace: a SQLite file (with Arrow segments beside it), one
+transaction per load.
 
 Every record a loader yields is kept verbatim with its provenance (load, file, line or record
-id). Records are keyed by a content hash, so loading the same data twice adds nothing. Entities
+id). Records are keyed by a content hash, so loading the same data twice adds nothing.
+
+Records validated column-wise (:meth:`Store.insert_columns`, the bulk path of a load) are not
+written row by row: one SQLite row costs microseconds plus its place in the record-id index,
+most of a million-row load. They are kept as *segments*, one Arrow IPC file per load and record
+type under ``records/``, written when the load commits and registered by a row of the ``segment``
+table in the same transaction: a load killed before its commit leaves at most an unregistered
+file, which is ignored and removed by the next commit. Rows from the per-record path stay in
+SQLite. Both share one ``seq`` numbering per record type (stream order) and one content-hash
+space (segments do not store the hashes: equal stored columns are equal records, found by one
+Arrow hash pass), and :meth:`Store.records` reads them back as one table. Entities
 are *not* merged here: merging is derived from the stored records (shared strong identifiers and
 same-as records) when the columnar cache is built (:mod:`ownergraph.graph.cache`), so that an
 undone same-as or a new source never rewrites history.
@@ -13,9 +24,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +36,7 @@ import numpy.typing as npt
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.ipc as ipc
 
 from ownergraph.errors import WorkspaceError
 from ownergraph.graph.model import (
@@ -45,7 +58,8 @@ __all__ = [
     "record_ids",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: bulk-loaded records kept as Arrow segments (``segment`` table, ``records/``)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -73,15 +87,19 @@ CREATE TABLE IF NOT EXISTS other (
   type TEXT NOT NULL, data TEXT NOT NULL, undone TEXT
 );
 CREATE INDEX IF NOT EXISTS other_type ON other(type);
+CREATE TABLE IF NOT EXISTS segment (
+  load_id INTEGER NOT NULL, type TEXT NOT NULL, file TEXT NOT NULL, rows INTEGER NOT NULL,
+  PRIMARY KEY (load_id, type)
+);
 """
 
 _ENTITY_SQL = (
-    "INSERT OR IGNORE INTO entity (rid, load_id, locator, id, name, kind, jurisdiction, aliases,"
-    " identifiers, incorporated, dissolved, notes, sources) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    "INSERT OR IGNORE INTO entity (seq, rid, load_id, locator, id, name, kind, jurisdiction, aliases,"
+    " identifiers, incorporated, dissolved, notes, sources) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 _OWNERSHIP_SQL = (
-    "INSERT OR IGNORE INTO ownership (rid, load_id, locator, owner_id, owned_id, lo, hi, flags,"
-    ' kind, arrangement, start, "end", source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)'
+    "INSERT OR IGNORE INTO ownership (seq, rid, load_id, locator, owner_id, owned_id, lo, hi, flags,"
+    ' kind, arrangement, start, "end", source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)'
 )
 _CACHE_MIN = 2 << 20
 """About SQLite's default page cache (``PRAGMA cache_size=-2000``)."""
@@ -128,9 +146,11 @@ def _json(v: Any) -> str:
     return orjson.dumps(v).decode()
 
 
-def record_id(record: Record) -> str:
-    """A stable content hash of a record (its type and every field), used to de-duplicate."""
-    data = record.model_dump(mode="json")
+def record_id(record: Record, data: dict[str, Any] | None = None) -> str:
+    """A stable content hash of a record (its type and every field), used to de-duplicate;
+    ``data`` is its ``model_dump(mode="json")`` when the caller has it already."""
+    if data is None:
+        data = record.model_dump(mode="json")
     return hashlib.blake2b(orjson.dumps(data, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
 
 
@@ -141,9 +161,26 @@ def byte_table(chars: str) -> npt.NDArray[np.bool_]:
     return lut
 
 
+def _byte_runs(lut: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """The runs of consecutive bytes of a :func:`byte_table` as ``(first, last)``."""
+    on = np.flatnonzero(lut)
+    if len(on) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(on) > 1)
+    firsts = np.concatenate(([on[0]], on[breaks + 1]))
+    lasts = np.concatenate((on[breaks], [on[-1]]))
+    return list(zip(firsts.tolist(), lasts.tolist(), strict=True))
+
+
 def has_bytes(col: pa.Array | pa.ChunkedArray, lut: npt.NDArray[np.bool_]) -> bool:
-    """Whether any value of a string column contains one of the bytes of ``lut``: one pass over
-    the column's character data, far cheaper than a regular expression per value."""
+    """Whether any value of a string column contains one of the bytes of ``lut``: a few
+    vectorised comparisons over the column's character data (one per run of consecutive bytes),
+    far cheaper than a regular expression per value.
+
+    >>> col = pa.array(["ab", None, 'c"d'])
+    >>> has_bytes(col, byte_table('"')), has_bytes(col, byte_table("\\x00\\x01\\n"))
+    (True, False)
+    """
     if isinstance(col, pa.ChunkedArray):
         return any(has_bytes(c, lut) for c in col.chunks)
     if len(col) == 0 or col.null_count == len(col):
@@ -154,7 +191,16 @@ def has_bytes(col: pa.Array | pa.ChunkedArray, lut: npt.NDArray[np.bool_]) -> bo
     width = np.int64 if pa.types.is_large_string(col.type) else np.int32
     bounds = np.frombuffer(offsets, dtype=width)[[col.offset, col.offset + len(col)]]
     chars = np.frombuffer(data, dtype=np.uint8)[int(bounds[0]) : int(bounds[1])]
-    return bool(lut[chars].any())
+    for first, last in _byte_runs(lut):
+        if first == last:
+            hit = bool((chars == first).any())
+        elif first == 0:
+            hit = bool((chars <= last).any())
+        else:
+            hit = bool(((chars >= first) & (chars <= last)).any())
+        if hit:
+            return True
+    return False
 
 
 _JSON_SPECIAL = byte_table("".join(map(chr, range(32))) + '"\\')
@@ -230,25 +276,137 @@ def record_ids(type_: str, table: pa.Table) -> list[str]:
     return [blake(d, digest_size=16).hexdigest() for d in data]
 
 
-def _pylist(col: pa.Array | pa.ChunkedArray) -> list[Any]:
-    """A column as Python values for ``executemany``; repeated strings share one object."""
-    if isinstance(col, pa.ChunkedArray):
-        col = col.combine_chunks()
-    n = len(col)
-    if col.null_count == n:
-        return [None] * n
-    if pa.types.is_integer(col.type) and col.null_count == 0:
-        out: list[Any] = col.to_numpy().tolist()
-        return out
-    if pa.types.is_string(col.type) and n >= 1024:
-        enc = pc.dictionary_encode(col)
-        values = enc.dictionary.to_pylist()
-        if len(values) * 8 <= n:
-            values.append(None)
-            idx = pc.fill_null(enc.indices, len(values) - 1).to_numpy().tolist()
-            return list(map(values.__getitem__, idx))
-    out = col.to_pylist()
+def _with_ids(type_: str, table: pa.Table, columns: Sequence[str]) -> pa.Table:
+    """``columns`` of segment rows, with their record ids computed if asked for."""
+    if "rid" in columns and "rid" not in table.column_names:
+        ids = record_ids(type_, table.select(list(_COLUMN_TYPES[type_][0])))
+        table = table.append_column("rid", pa.array(ids, pa.string()))
+    return table.select(list(columns))
+
+
+def _ids_of(type_: str, tables: Sequence[pa.Table]) -> pa.ChunkedArray:
+    """The record ids of segment rows (computed: segments do not keep them)."""
+    return pa.chunked_array(
+        [_with_ids(type_, t, ["rid"]).column("rid").combine_chunks() for t in tables], pa.string()
+    )
+
+
+def _segment_schema(type_: str, *, rid: bool = True) -> pa.Schema:
+    """The columns of :meth:`Store.records` for ``entity`` or ``ownership``; ``rid=False``: of a
+    segment file, which does not keep record ids (:func:`record_ids` derives them from the
+    columns when asked: hashing a million records is seconds of a load, and equal records are
+    found without it, see :meth:`Store._distinct`)."""
+    head = [("seq", pa.int64()), ("rid", pa.string()), ("load_id", pa.int64()), ("locator", pa.string())]
+    if not rid:
+        del head[1]
+    if type_ == "entity":
+        return pa.schema(head + [(c, pa.string()) for c in ENTITY_COLUMNS])
+    ints = {"lo", "hi", "flags"}
+    return pa.schema(head + [(c, pa.int64() if c in ints else pa.string()) for c in OWNERSHIP_COLUMNS])
+
+
+_SEGMENT_TYPES = ("entity", "ownership")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_LEI_ONLY = r'^\{"lei":\["(?P<v>[^"\\]*)"\]\}$'
+"""Identifiers JSON holding exactly one LEI (what the bulk path writes), read without orjson."""
+
+
+def strong_keys(identifiers: pa.Array | pa.ChunkedArray) -> tuple[npt.NDArray[np.int64], pa.Array]:
+    """The strong keys (``scheme:value``) in a column of stored identifiers JSON, as the row of
+    each key and the keys, in row order and, within a row, in :data:`STRONG_SCHEMES` order.
+
+    >>> rows, keys = strong_keys(pa.array(['{}', '{"lei":["X1"]}', '{"isin":["A"],"lei":["Y"]}']))
+    >>> rows.tolist(), keys.to_pylist()
+    ([1, 2, 2], ['lei:X1', 'lei:Y', 'isin:A'])
+    """
+    if isinstance(identifiers, pa.ChunkedArray):
+        identifiers = identifiers.combine_chunks()
+    some = np.flatnonzero(
+        np.asarray(
+            pc.fill_null(pc.not_equal(identifiers, "{}"), False).to_numpy(zero_copy_only=False),
+            dtype=np.bool_,
+        )
+    )
+    if len(some) == 0:
+        return np.zeros(0, dtype=np.int64), pa.array([], pa.string())
+    vals = identifiers.take(pa.array(some))
+    lei = pc.struct_field(pc.extract_regex(vals, _LEI_ONLY), "v")
+    simple = np.asarray(pc.is_valid(lei).to_numpy(zero_copy_only=False), dtype=np.bool_)
+    rows = [some[simple]]
+    keys: list[pa.Array] = [pc.binary_join_element_wise("lei:", lei.filter(pa.array(simple)), "")]
+    if not simple.all():
+        other_rows: list[int] = []
+        other_keys: list[str] = []
+        for i, text in zip(some[~simple].tolist(), vals.filter(pa.array(~simple)).to_pylist(), strict=True):
+            ks = _keys_from_json(text)
+            other_rows.extend([i] * len(ks))
+            other_keys.extend(ks)
+        rows.append(np.asarray(other_rows, dtype=np.int64))
+        keys.append(pa.array(other_keys, pa.string()))
+    row = np.concatenate(rows)
+    order = np.argsort(row, kind="stable")
+    return row[order], pa.concat_arrays([k.cast(pa.string()) for k in keys]).take(pa.array(order))
+
+
+def _entity_keys(table: pa.Table) -> tuple[npt.NDArray[np.int64], pa.Array]:
+    """Every key of entity rows (each row's id, then its strong keys) with the row of each."""
+    n = table.num_rows
+    rows, keys = strong_keys(table.column("identifiers"))
+    ids = table.column("id").combine_chunks()
+    return np.concatenate([np.arange(n, dtype=np.int64), rows]), pa.concat_arrays([ids, keys])
+
+
+def _is_in(
+    values: pa.Array | pa.ChunkedArray, value_set: pa.Array | pa.ChunkedArray
+) -> npt.NDArray[np.bool_]:
+    """Whether each value is one of ``value_set`` (null: False)."""
+    if isinstance(value_set, pa.ChunkedArray):
+        value_set = value_set.combine_chunks()
+    if len(value_set) == 0 or len(values) == 0:
+        return np.zeros(len(values), dtype=np.bool_)
+    hit = pc.is_in(values, value_set=value_set)
+    return np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=np.bool_)
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _hash_prefix(rids: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.uint64]:
+    """A 64-bit integer folded from the first 16 hex digits of each record id: equal ids give
+    equal integers, and distinct ids almost never do (callers check candidates exactly).
+
+    >>> k = _hash_prefix(pa.array(["0" * 32, "0" * 15 + "1" + "0" * 16, "0" * 32]))
+    >>> bool(k[0] == k[2]), bool(k[0] == k[1])
+    (True, False)
+    """
+    if isinstance(rids, pa.ChunkedArray):
+        rids = rids.combine_chunks()
+    n = len(rids)
+    if n == 0:
+        return np.zeros(0, dtype=np.uint64)
+    offsets = np.frombuffer(rids.buffers()[1], dtype=np.int32)[rids.offset : rids.offset + n + 1]
+    if rids.null_count or not bool((np.diff(offsets) == 32).all()):
+        raise ValueError("record ids must be 32 hex digits")
+    data = np.frombuffer(rids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(n, 32)
+    words = np.ascontiguousarray(data[:, :16]).view(np.uint64)
+    out: npt.NDArray[np.uint64] = words[:, 0] ^ (words[:, 1] * _MIX)
     return out
+
+
+def read_columns(
+    conn: Any, sql: str, schema: pa.Schema, params: Sequence[Any] = (), batch: int = 200_000
+) -> pa.Table:
+    """The rows of a query as an Arrow table, fetched in batches (no list of all the rows) and
+    converted by Arrow as struct values (no Python transposition)."""
+    cur = conn.execute(sql, params)
+    struct = pa.struct(list(schema))
+    parts: list[pa.Table] = []
+    while part := cur.fetchmany(batch):
+        parts.append(pa.Table.from_struct_array(pa.array(part, type=struct)))
+        del part
+    if not parts:
+        return schema.empty_table()
+    return pa.concat_tables(parts).combine_chunks()
 
 
 def _keys_from_json(identifiers: str) -> list[str]:
@@ -291,7 +449,8 @@ class _LoadRefs:
 
 def _row(record: Record, load_id: int, locator: str | None) -> tuple[str, tuple[Any, ...]]:
     """The table and row for one record."""
-    rid = record_id(record)
+    data = record.model_dump(mode="json")
+    rid = record_id(record, data)
     if isinstance(record, Entity):
         return "entity", (
             rid,
@@ -325,7 +484,7 @@ def _row(record: Record, load_id: int, locator: str | None) -> tuple[str, tuple[
             _iso(record.end),
             record.source,
         )
-    return "other", (rid, load_id, locator, record.type, _json(record.model_dump(mode="json")))
+    return "other", (rid, load_id, locator, record.type, _json(data))
 
 
 class Store:
@@ -350,6 +509,10 @@ class Store:
                 f"{path}: not an ownergraph workspace database ({e}); point --workspace at an"
                 " empty folder or an existing workspace"
             ) from None
+        self.segment_dir = path.parent / "records"
+        self._segments: dict[str, pa.Table] = {}
+        self._pending: dict[str, list[pa.Table]] = {}
+        self._seq: dict[str, int] = {}
         v = self.meta("schema_version")
         if v is None:
             self.set_meta("schema_version", str(SCHEMA_VERSION))
@@ -399,17 +562,24 @@ class Store:
         instead of being spilled to the WAL and read back, while a load larger than the cache
         still spills as it goes.
         """
-        self._refs.clear()
+        self._end_state()
         if cache_bytes is not None:
             kib = min(max(cache_bytes, _CACHE_MIN), _CACHE_MAX) >> 10
             self.conn.execute(f"PRAGMA cache_size=-{int(kib)}")
         self.conn.execute("BEGIN IMMEDIATE")
 
-    def _end(self) -> None:
+    def _end_state(self) -> None:
         self._refs.clear()
+        self._pending.clear()
+        self._seq.clear()
+
+    def _end(self) -> None:
+        self._end_state()
         self.conn.execute(f"PRAGMA cache_size={int(self._cache_size)}")
 
     def commit(self) -> None:
+        """Write the open load's segments, register them and commit, all or nothing."""
+        self._write_segments()
         self.set_meta("generation", str(self.generation() + 1))
         self.conn.execute("COMMIT")
         self._end()
@@ -418,6 +588,111 @@ class Store:
         if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
         self._end()
+
+    # -- segments -----------------------------------------------------------------------------
+    def _segment_files(self, type_: str) -> list[str]:
+        rows = self.conn.execute("SELECT file FROM segment WHERE type=? ORDER BY load_id", (type_,))
+        return [str(r[0]) for r in rows]
+
+    def _segment(self, file: str) -> pa.Table:
+        """One segment file, memory-mapped (files never change once registered)."""
+        table = self._segments.get(file)
+        if table is None:
+            try:
+                source = pa.memory_map(str(self.segment_dir / file), "r")
+                table = ipc.open_file(source).read_all()
+            except (OSError, pa.ArrowInvalid) as e:
+                raise WorkspaceError(
+                    f"{self.segment_dir / file}: a stored record segment is missing or damaged ({e});"
+                    " restore the workspace folder from a backup or reload its files into a new one"
+                ) from None
+            self._segments[file] = table
+        return table
+
+    def _stored_segments(self, type_: str) -> list[pa.Table]:
+        """The committed segments of a record type, oldest load first."""
+        return [self._segment(f) for f in self._segment_files(type_)]
+
+    def _pending_table(self, type_: str) -> pa.Table | None:
+        parts = self._pending.get(type_)
+        if not parts:
+            return None
+        if len(parts) > 1:
+            parts[:] = [pa.concat_tables(parts)]
+        return parts[0]
+
+    def _write_segments(self) -> None:
+        """Write each pending segment of the open load (fsync'd) and register it; then remove
+        files no committed or pending segment names (left by a load killed before its commit)."""
+        if not self._pending and not self.segment_dir.exists():
+            return
+        self.segment_dir.mkdir(exist_ok=True)
+        load_ids = list(self._refs)
+        for type_ in _SEGMENT_TYPES:
+            table = self._pending_table(type_)
+            if table is None or table.num_rows == 0:
+                continue
+            load_id = int(table.column("load_id")[0].as_py())
+            assert load_ids == [] or load_id in load_ids
+            name = f"{load_id:06d}-{type_}-{secrets.token_hex(4)}.arrow"
+            with open(self.segment_dir / name, "wb") as f:
+                with ipc.new_file(f, table.schema) as writer:
+                    writer.write_table(table)
+                f.flush()
+                os.fsync(f.fileno())
+            self.conn.execute(
+                "INSERT INTO segment (load_id, type, file, rows) VALUES (?,?,?,?)",
+                (load_id, type_, name, table.num_rows),
+            )
+            # a version 1 store is a version 2 store without segments; older ownergraphs
+            # must not open one with segments (they would not see those records)
+            self.set_meta("schema_version", str(SCHEMA_VERSION))
+        if hasattr(os, "O_DIRECTORY"):
+            fd = os.open(self.segment_dir, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        known = {str(r[0]) for r in self.conn.execute("SELECT file FROM segment")}
+        for p in self.segment_dir.iterdir():
+            if p.name not in known:
+                p.unlink(missing_ok=True)
+
+    def _next_seqs(self, type_: str, n: int) -> int:
+        """Reserve ``n`` record numbers of ``type_`` in stream order; returns the first."""
+        if type_ not in self._seq:
+            top = self.conn.execute(f"SELECT max(seq) FROM {type_}").fetchone()[0] or 0
+            for t in self._stored_segments(type_):
+                if t.num_rows:
+                    top = max(top, int(pc.max(t.column("seq")).as_py()))
+            self._seq[type_] = int(top) + 1
+        first = self._seq[type_]
+        self._seq[type_] = first + n
+        return first
+
+    def records(self, type_: str, columns: Sequence[str] | None = None) -> pa.Table:
+        """Every stored ``entity`` or ``ownership`` record (SQLite rows, segments and the open
+        load's pending rows) as one Arrow table in ``seq`` order; columns as
+        :func:`_segment_schema` names them."""
+        schema = _segment_schema(type_)
+        names = list(columns or schema.names)
+        read = names if "seq" in names else [*names, "seq"]
+        sub = pa.schema([schema.field(c) for c in read])
+        cols = ", ".join(f'"{c}"' for c in read)
+        parts = [read_columns(self.conn, f"SELECT {cols} FROM {type_} ORDER BY seq", sub)]
+        parts += [_with_ids(type_, t, read) for t in self._stored_segments(type_)]
+        pending = self._pending_table(type_)
+        if pending is not None:
+            parts.append(_with_ids(type_, pending, read))
+        parts = [p for p in parts if p.num_rows]
+        if not parts:
+            return sub.empty_table().select(names)
+        table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+        if len(parts) > 1:  # each source is in seq order; interleave them
+            seq = table.column("seq").to_numpy()
+            if not bool((np.diff(seq) > 0).all()):
+                table = table.take(pa.array(np.argsort(seq, kind="stable")))
+        return table.select(names).combine_chunks()
 
     def start_load(self, path: str, fmt: str, sha256: str) -> int:
         cur = self.conn.execute(
@@ -456,9 +731,11 @@ class Store:
         track = self._refs.get(load_id)
         for record, locator in items:
             table, row = _row(record, load_id, locator)
+            if table != "other":
+                row = (self._next_seqs(table, 1), *row)
             rows[table].append(row)
             if isinstance(record, Entity):
-                keys.extend((k, row[0], load_id) for k in record.strong_keys())
+                keys.extend((k, row[1], load_id) for k in record.strong_keys())
             elif track is not None:
                 for field in _REF_FIELDS.get(record.type, ()):
                     v = getattr(record, field)
@@ -478,56 +755,200 @@ class Store:
         return added, n - added
 
     def insert_columns(
-        self, type_: str, table: pa.Table, locators: Sequence[str], load_id: int
+        self, type_: str, table: pa.Table, locators: pa.Array | Sequence[str], load_id: int
     ) -> tuple[int, int]:
-        """Insert rows given as normalised store columns (:data:`ENTITY_COLUMNS` or
-        :data:`OWNERSHIP_COLUMNS`) in the open transaction, in order; the bulk twin of
-        :meth:`insert`, storing exactly what it would store for the same records.
+        """Add rows given as normalised store columns (:data:`ENTITY_COLUMNS` or
+        :data:`OWNERSHIP_COLUMNS`) to the open load, in order; the bulk twin of :meth:`insert`,
+        storing exactly what it would store for the same records, as a segment written at commit.
 
-        Returns ``(added, duplicates)``.
+        Returns ``(rows, 0)``: :meth:`drop_known` then removes the rows stored before them, by
+        earlier loads or earlier in this one.
         """
         n = table.num_rows
         if n == 0:
             return 0, 0
         if type_ not in _COLUMN_TYPES:
             raise ValueError(f"no column form for {type_} records")
-        names, sql = _COLUMN_TYPES[type_]
+        names, _sql = _COLUMN_TYPES[type_]
         table = table.select(list(names))
-        rids = record_ids(type_, table)
-        cols = [_pylist(table.column(name)) for name in names]
-        before = self.conn.total_changes
-        self.conn.executemany(sql, zip(rids, repeat(load_id, n), locators, *cols, strict=True))
-        added = self.conn.total_changes - before
+        first = self._next_seqs(type_, n)
+        schema = _segment_schema(type_, rid=False)
+        cols = [
+            pa.array(np.arange(first, first + n, dtype=np.int64)),
+            pa.array(np.full(n, load_id, dtype=np.int64)),
+            locators if isinstance(locators, pa.Array) else pa.array(locators, pa.string()),
+            *(table.column(c).cast(schema.field(c).type) for c in names),
+        ]
+        seg = pa.Table.from_arrays(cols, schema=schema)
+        self._pending.setdefault(type_, []).append(seg)
         track = self._refs.get(load_id)
+        if track is not None:
+            if type_ == "entity":
+                track.keys.append(seg.column("id").combine_chunks())
+                track.keys.append(strong_keys(seg.column("identifiers"))[1])
+            else:
+                track.refs.extend(seg.column(f).combine_chunks() for f in _REF_FIELDS[type_])
+        return n, 0
+
+    def _stored_keys(self) -> pa.Array:
+        """Every key (id and strong identifier) of the committed entity segments."""
+        parts = [_entity_keys(t)[1] for t in self._stored_segments("entity")]
+        return pa.concat_arrays(parts) if parts else pa.array([], pa.string())
+
+    def _distinct(self, type_: str, tables: Sequence[pa.Table]) -> bool:
+        """Whether no record occurs twice among these tables' rows: stored columns are equal
+        exactly when the record ids are. Rows are first told apart by their id (entities) or
+        their two ends (ownership), one Arrow hash pass over short strings; only rows sharing
+        those are compared on every column."""
+        names = list(_COLUMN_TYPES[type_][0])
+        parts = [t.select(names) for t in tables if t.num_rows]
+        n = sum(p.num_rows for p in parts)
+        if n < 2:
+            return True
+        table = pa.concat_tables(parts)
         if type_ == "entity":
-            ids, idents = cols[0], cols[5]
-            keys: list[tuple[str, str, int]] = list(zip(ids, rids, repeat(load_id, n), strict=True))
-            for i in (i for i, v in enumerate(idents) if v != "{}"):
-                keys.extend((k, rids[i], load_id) for k in _keys_from_json(idents[i]))
-            self.conn.executemany(_KEY_SQL, keys)
-            if track is not None:
-                track.keys.append(table.column("id").combine_chunks())
-                track.py_keys.extend(k for k, _r, _l in keys[n:])
-        elif track is not None:
-            track.refs.extend(table.column(f).combine_chunks() for f in _REF_FIELDS[type_])
-        return added, n - added
+            key = table.column("id")
+        else:
+            key = pc.binary_join_element_wise(table.column("owner_id"), table.column("owned_id"), "\x00")
+        indices = pc.dictionary_encode(key.combine_chunks()).indices
+        codes = np.asarray(pc.fill_null(indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        if (codes < 0).any():  # no id: compare everything
+            shared = np.ones(n, dtype=np.bool_)
+        else:
+            shared = np.bincount(codes)[codes] > 1
+        if not shared.any():
+            return True
+        same = table.filter(pa.array(shared))
+        groups = same.group_by(names, use_threads=False).aggregate([])
+        return bool(groups.num_rows == same.num_rows)
+
+    def _this_load(self, type_: str, load_id: int) -> pa.Table:
+        """The open load's SQLite rows of a type (``seq``, ``rid`` and the stored columns)."""
+        schema = _segment_schema(type_)
+        read = ["seq", "rid", *_COLUMN_TYPES[type_][0]]
+        cols = ", ".join(f'"{c}"' for c in read)
+        sub = pa.schema([schema.field(c) for c in read])
+        return read_columns(
+            self.conn, f"SELECT {cols} FROM {type_} WHERE load_id=? ORDER BY seq", sub, (load_id,)
+        )
+
+    def _drop_repeats(self, load_id: int) -> int:
+        """Remove the open load's records that repeat one stored earlier in the same load (its
+        pending segment rows, and its SQLite rows repeating a pending row): the first of each
+        content hash in ``seq`` order stays, as ``INSERT OR IGNORE`` keeps it among SQLite rows."""
+        dropped = 0
+        for type_ in _SEGMENT_TYPES:
+            pending = self._pending_table(type_)
+            if pending is None or pending.num_rows == 0:
+                continue
+            mine = self._this_load(type_, load_id)
+            if self._distinct(type_, [mine, pending]):
+                continue
+            # some record repeats (rare in real files): find which by record id
+            n_sql = mine.num_rows
+            seq = np.concatenate([mine.column("seq").to_numpy(), pending.column("seq").to_numpy()])
+            rid = pa.chunked_array(
+                [
+                    *mine.column("rid").chunks,
+                    _with_ids(type_, pending, ["rid"]).column("rid").combine_chunks(),
+                ],
+                pa.string(),
+            )
+            # candidates first: equal 64-bit prefixes of the hashes (a sort of integers); exact
+            # check on those
+            prefix = _hash_prefix(rid)
+            order = np.argsort(prefix, kind="stable")
+            same = prefix[order[1:]] == prefix[order[:-1]]
+            if not same.any():
+                continue
+            cand = np.unique(np.concatenate([order[1:][same], order[:-1][same]]))
+            cand = cand[np.argsort(seq[cand], kind="stable")]
+            first: set[str] = set()
+            repeat = np.zeros(len(seq), dtype=np.bool_)
+            for i, r in zip(cand.tolist(), rid.take(pa.array(cand)).to_pylist(), strict=True):
+                if r in first:
+                    repeat[i] = True
+                else:
+                    first.add(r)
+            dropped += int(repeat.sum())
+            if repeat[:n_sql].any():
+                self.delete(type_, seq[:n_sql][repeat[:n_sql]].tolist())
+            if repeat[n_sql:].any():
+                self._pending[type_] = [pending.filter(pa.array(~repeat[n_sql:]))]
+        return dropped
+
+    def drop_known(self, load_id: int) -> int:
+        """Remove from the open load the records stored before them (by content hash): earlier
+        in this load, or by earlier loads in SQLite or in a committed segment. Returns how
+        many."""
+        dropped = self._drop_repeats(load_id)
+        for type_ in _SEGMENT_TYPES:
+            segments = self._stored_segments(type_)
+            old_ids: pa.ChunkedArray | None = None
+            pending = self._pending_table(type_)
+            if pending is not None and pending.num_rows:
+                known = np.zeros(pending.num_rows, dtype=np.bool_)
+                pending_ids: pa.Array | None = None
+                if segments and not self._distinct(type_, [*segments, pending]):
+                    old_ids = _ids_of(type_, segments)
+                    pending_ids = _ids_of(type_, [pending]).combine_chunks()
+                    known |= _is_in(pending_ids, old_ids)
+                older_sql = f"SELECT EXISTS (SELECT 1 FROM {type_} WHERE load_id<>?)"
+                if self.conn.execute(older_sql, (load_id,)).fetchone()[0]:
+                    if pending_ids is None:
+                        pending_ids = _ids_of(type_, [pending]).combine_chunks()
+                    rids = pending_ids.to_pylist()
+                    found: set[str] = set()
+                    for i in range(0, len(rids), 500):
+                        chunk = rids[i : i + 500]
+                        q = ",".join("?" * len(chunk))
+                        found.update(
+                            r[0]
+                            for r in self.conn.execute(f"SELECT rid FROM {type_} WHERE rid IN ({q})", chunk)
+                        )
+                    if found:
+                        known |= np.fromiter((r in found for r in rids), dtype=np.bool_, count=len(rids))
+                if known.any():
+                    dropped += int(known.sum())
+                    self._pending[type_] = [pending.filter(pa.array(~known))]
+            if segments:
+                mine = self._this_load(type_, load_id)
+                if mine.num_rows and not self._distinct(type_, [*segments, mine]):
+                    old_ids = old_ids if old_ids is not None else _ids_of(type_, segments)
+                    known = _is_in(mine.column("rid"), old_ids)
+                    if known.any():
+                        dropped += int(known.sum())
+                        gone = mine.filter(pa.array(known))
+                        self.delete(type_, gone.column("seq").to_pylist())
+                        if type_ == "entity":
+                            self.conn.executemany(
+                                "DELETE FROM entity_key WHERE rid=? AND load_id=?",
+                                [(r, load_id) for r in gone.column("rid").to_pylist()],
+                            )
+        return dropped
 
     def dangling(self, load_id: int) -> list[tuple[str, int, str | None, str, str]]:
         """Records of one load that name an id no stored entity answers to.
 
-        Returns ``(table, seq, locator, field, value)`` for each. Within the load's transaction
-        only the ids the load did not define itself are looked up in ``entity_key``; the rows
-        that name one of those missing are then found in one pass.
+        Returns ``(table, seq, locator, field, value)`` for each, ownership by field then in
+        ``seq`` order, then the other records. Within the load's transaction only the ids the
+        load did not define itself are looked up in ``entity_key`` and in the committed
+        segments; the rows that name one of those missing are then found in one pass.
         """
         track = self._refs.pop(load_id, None)
         if track is None:
-            return self._dangling(load_id, "NOT EXISTS (SELECT 1 FROM entity_key k WHERE k.key = {v})")
+            cand = self._referenced(load_id)
+        else:
+            cand = track.missing()
         missing: list[str] = []
-        cand = track.missing()
+        stored_keys = self._stored_keys() if cand and self._segment_files("entity") else None
         for i in range(0, len(cand), 500):
             chunk = cand[i : i + 500]
             q = ",".join("?" * len(chunk))
             found = {r[0] for r in self.conn.execute(f"SELECT key FROM entity_key WHERE key IN ({q})", chunk)}
+            if stored_keys is not None:
+                hit = _is_in(pa.array(chunk, pa.string()), stored_keys)
+                found.update(c for c, h in zip(chunk, hit.tolist(), strict=True) if h)
             missing.extend(c for c in chunk if c not in found)
         if not missing:
             return []
@@ -535,20 +956,52 @@ class Store:
         self.conn.execute("DELETE FROM temp.dangling_key")
         self.conn.executemany("INSERT OR IGNORE INTO temp.dangling_key VALUES (?)", ((m,) for m in missing))
         try:
-            return self._dangling(load_id, "{v} IN (SELECT key FROM temp.dangling_key)")
+            return self._dangling(load_id, "{v} IN (SELECT key FROM temp.dangling_key)", missing)
         finally:
             self.conn.execute("DELETE FROM temp.dangling_key")
 
-    def _dangling(self, load_id: int, unknown: str) -> list[tuple[str, int, str | None, str, str]]:
+    def _referenced(self, load_id: int) -> list[str]:
+        """The distinct ids a load's records name (outside a tracked load)."""
+        refs: set[str] = set()
+        for field in _REF_FIELDS["ownership"]:
+            refs.update(
+                r[0] for r in self.conn.execute(f"SELECT {field} FROM ownership WHERE load_id=?", (load_id,))
+            )
+            pending = self._pending_table("ownership")
+            if pending is not None:
+                refs.update(pending.column(field).to_pylist())
+        for type_, fields in _REF_FIELDS.items():
+            if type_ != "ownership":
+                for field in fields:
+                    sql = f"SELECT json_extract(data, '$.{field}') FROM other WHERE load_id=? AND type=?"
+                    refs.update(r[0] for r in self.conn.execute(sql, (load_id, type_)) if r[0] is not None)
+        return sorted(refs)
+
+    def _dangling(
+        self, load_id: int, unknown: str, missing: list[str]
+    ) -> list[tuple[str, int, str | None, str, str]]:
         """The dangling rows of a load; ``unknown`` is the SQL test that value ``{v}`` names no
-        stored entity."""
+        stored entity, ``missing`` those ids."""
         out: list[tuple[str, int, str | None, str, str]] = []
         seen: set[int] = set()
+        pending = self._pending_table("ownership")
         for field in _REF_FIELDS["ownership"]:
             sql = f"SELECT seq, locator, {field} FROM ownership o WHERE load_id=? AND " + unknown.format(
                 v=f"o.{field}"
             )
-            for s, loc, v in self.conn.execute(sql, (load_id,)):
+            hits = [(int(s), loc, v) for s, loc, v in self.conn.execute(sql, (load_id,))]
+            if pending is not None and pending.num_rows:
+                mask = _is_in(pending.column(field), pa.array(missing, pa.string()))
+                if mask.any():
+                    sel = pending.filter(pa.array(mask))
+                    hits += zip(
+                        sel.column("seq").to_pylist(),
+                        sel.column("locator").to_pylist(),
+                        sel.column(field).to_pylist(),
+                        strict=True,
+                    )
+                    hits.sort(key=lambda h: h[0])
+            for s, loc, v in hits:
                 if s not in seen:
                     seen.add(s)
                     out.append(("ownership", s, loc, field, v))
@@ -568,8 +1021,67 @@ class Store:
         return out
 
     def delete(self, table: str, seqs: Sequence[int]) -> None:
+        """Delete records of the open load by ``seq``, from SQLite and its pending segments."""
         assert table in ("ownership", "other", "entity")
         self.conn.executemany(f"DELETE FROM {table} WHERE seq=?", [(s,) for s in seqs])
+        pending = self._pending_table(table) if table in _SEGMENT_TYPES else None
+        if pending is not None and seqs:
+            gone = _is_in(pending.column("seq"), pa.array(list(seqs), pa.int64()))
+            if gone.any():
+                self._pending[table] = [pending.filter(pa.array(~gone))]
+
+    def shared_key_records(self, load_id: int) -> int:
+        """Entity records of a load that share a key (id or strong identifier) with an entity
+        record of another load: the ones that merge into entities the workspace already had."""
+        other_sql = bool(
+            self.conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM entity_key WHERE load_id<>?)", (load_id,)
+            ).fetchone()[0]
+        )
+        stored = self._stored_keys() if self._segment_files("entity") else None
+        if not other_sql and stored is None:
+            return 0
+        merged: set[str] = set()
+        if other_sql:
+            merged.update(
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT DISTINCT k.rid FROM entity_key k WHERE k.load_id=? AND EXISTS ("
+                    " SELECT 1 FROM entity_key k2 WHERE k2.key=k.key AND k2.load_id<>?)",
+                    (load_id, load_id),
+                )
+            )
+        if stored is not None:
+            mine = read_columns(
+                self.conn,
+                "SELECT key, rid FROM entity_key WHERE load_id=?",
+                pa.schema([("key", pa.string()), ("rid", pa.string())]),
+                (load_id,),
+            )
+            hit = _is_in(mine.column("key"), stored)
+            merged.update(mine.column("rid").filter(pa.array(hit)).to_pylist())
+        pending = self._pending_table("entity")
+        if pending is not None and pending.num_rows:
+            rows, keys = _entity_keys(pending)
+            hit = np.zeros(len(keys), dtype=np.bool_)
+            if stored is not None:
+                hit |= _is_in(keys, stored)
+            if other_sql:
+                vals = keys.to_pylist()
+                found: set[str] = set()
+                for i in range(0, len(vals), 500):
+                    chunk = vals[i : i + 500]
+                    q = ",".join("?" * len(chunk))
+                    found.update(
+                        r[0]
+                        for r in self.conn.execute(
+                            f"SELECT key FROM entity_key WHERE load_id<>? AND key IN ({q})", [load_id, *chunk]
+                        )
+                    )
+                hit |= np.fromiter((v in found for v in vals), dtype=np.bool_, count=len(vals))
+            # pending rows are records of their own, none of them in SQLite
+            return len(merged) + len(np.unique(rows[hit]))
+        return len(merged)
 
     def iter_other(
         self, type_: str, *, include_undone: bool = False
@@ -594,8 +1106,50 @@ class Store:
             )
             cols = [c[0] for c in cur.description]
             out.extend(dict(zip(cols, r, strict=True)) for r in cur.fetchall())
+        segments = self._stored_segments("entity")
+        if segments and ids:
+            paths = self.load_paths()
+            want = pa.array(list(ids), pa.string())
+            names = _segment_schema("entity").names
+            for t in segments:
+                hits = _with_ids("entity", t.filter(pa.array(_is_in(t.column("id"), want))), names)
+                for r in hits.to_pylist():
+                    r["file"] = paths.get(r["load_id"])
+                    out.append(r)
         out.sort(key=lambda r: r["seq"])
         return out
+
+    def name_rows(self, *, with_aliases: bool = False) -> list[tuple[str, str, str]]:
+        """``(id, name, aliases JSON)`` of every entity record in ``seq`` order (only those with
+        aliases when ``with_aliases``): what name matching reads."""
+        t = self.records("entity", ["id", "name", "aliases"])
+        if with_aliases:
+            t = t.filter(pc.not_equal(t.column("aliases"), "[]"))
+        return list(zip(*(t.column(c).to_pylist() for c in ("id", "name", "aliases")), strict=True))
+
+    def search_names(self, text: str, limit: int) -> list[tuple[str, str, str]]:
+        """``(id, name, aliases JSON)`` of the first ``limit`` entity records (in ``seq`` order)
+        whose name or aliases contain ``text`` (ASCII case ignored, as SQL ``LIKE``)."""
+        escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        rows: list[tuple[int, str, str, str]] = list(
+            self.conn.execute(
+                "SELECT seq, id, name, aliases FROM entity WHERE name LIKE ? ESCAPE '\\'"
+                " OR aliases LIKE ? ESCAPE '\\' ORDER BY seq LIMIT ?",
+                (pattern, pattern, limit),
+            )
+        )
+        # SQLite's LIKE folds the case of ASCII letters only: so does this
+        low = pattern.translate(_ASCII_LOWER)
+        for t in self._stored_segments("entity"):
+            hit = pc.or_(
+                pc.match_like(pc.ascii_lower(t.column("name")), low),
+                pc.match_like(pc.ascii_lower(t.column("aliases")), low),
+            )
+            sel = t.filter(hit).slice(0, limit)
+            rows += zip(*(sel.column(c).to_pylist() for c in ("seq", "id", "name", "aliases")), strict=True)
+        rows.sort(key=lambda r: r[0])
+        return [(i, n, a) for _s, i, n, a in rows[:limit]]
 
     def load_paths(self) -> dict[int, str]:
         return {int(r[0]): str(r[1]) for r in self.conn.execute("SELECT load_id, path FROM loads")}
@@ -618,7 +1172,10 @@ class Store:
             "entity": int(self.conn.execute("SELECT count(*) FROM entity").fetchone()[0]),
             "ownership": int(self.conn.execute("SELECT count(*) FROM ownership").fetchone()[0]),
         }
+        for t, n in self.conn.execute("SELECT type, sum(rows) FROM segment GROUP BY type"):
+            out[str(t)] += int(n)
+        for t, parts in self._pending.items():
+            out[t] += sum(p.num_rows for p in parts)
         for t, n in self.conn.execute("SELECT type, count(*) FROM other GROUP BY type"):
             out[str(t)] = int(n)
         return out
-

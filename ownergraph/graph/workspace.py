@@ -1,5 +1,6 @@
-"""A workspace: a folder with the record store (``ownergraph.db``), the columnar cache
-(``cache/``) and reject reports (``rejects/``).
+"""A workspace: a folder with the record store (``ownergraph.db`` and, for records a bulk path
+validated by column, its Arrow segments in ``records/``), the columnar cache (``cache/``) and
+reject reports (``rejects/``).
 
 :func:`open_workspace` (exported as ``ownergraph.open``) is the entry point of the Python API::
 
@@ -240,8 +241,6 @@ class Workspace:
         store.begin(cache_bytes=_input_bytes(path, files))
         try:
             load_id = store.start_load(str(path.resolve()), fmt, sha)
-            entity_keys_before = self._entity_count()
-            keys_before = bool(store.conn.execute("SELECT EXISTS (SELECT 1 FROM entity_key)").fetchone()[0])
             batch: list[tuple[Record, str | None]] = []
             for item in recorder.watch(parse(path)):
                 if isinstance(item, RecordBatch):
@@ -285,6 +284,9 @@ class Workspace:
                 counts["duplicate"] += d
             if progress:
                 progress(counts["read"])
+            known = store.drop_known(load_id)  # bulk rows an earlier load already stored
+            counts["added"] -= known
+            counts["duplicate"] += known
             dangling = store.dangling(load_id)
             if dangling:
                 if strict:
@@ -314,8 +316,7 @@ class Workspace:
                     store.delete(table, seqs)
                 counts["added"] -= len(dangling)
             counts["rejected"] = len(rejects)
-            entities_added = self._entity_count() - entity_keys_before
-            counts["merged"] = max(0, entities_added - self._new_clusters_estimate(load_id, keys_before))
+            counts["merged"] = store.shared_key_records(load_id)
             snapshot_note = recorder.save(store.conn, load_id)  # list snapshot facts, same transaction
             seconds = time.perf_counter() - t0
             store.finish_load(load_id, seconds=seconds, counts=counts)
@@ -335,28 +336,6 @@ class Workspace:
             snapshot_warnings=tuple(recorder.warnings),
             **counts,
         )
-
-    def _entity_count(self) -> int:
-        return int(self.store.conn.execute("SELECT count(*) FROM entity").fetchone()[0])
-
-    def _new_clusters_estimate(self, load_id: int, keys_before: bool = True) -> int:
-        """Entity records of this load whose keys no earlier record has (i.e. new entities).
-
-        ``keys_before=False`` says the store had no entity keys before this load: then none is
-        shared with an earlier load, and the look-up per key is skipped.
-        """
-        merged = 0
-        if keys_before:
-            row = self.store.conn.execute(
-                "SELECT count(DISTINCT k.rid) FROM entity_key k WHERE k.load_id=? AND EXISTS ("
-                " SELECT 1 FROM entity_key k2 WHERE k2.key=k.key AND k2.load_id<>?)",
-                (load_id, load_id),
-            ).fetchone()
-            merged = int(row[0])
-        added = int(
-            self.store.conn.execute("SELECT count(*) FROM entity WHERE load_id=?", (load_id,)).fetchone()[0]
-        )
-        return added - merged
 
     def _write_rejects(self, load_id: int, path: Path, rejects: Iterable[InputError]) -> str:
         folder = self.path / "rejects"

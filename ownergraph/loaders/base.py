@@ -50,7 +50,7 @@ class RecordBatch:
 
     type: str
     columns: Any  # pyarrow.Table
-    locators: list[str]
+    locators: Any  # pyarrow string Array: built by column, no Python string per row
 
     def __len__(self) -> int:
         return len(self.locators)

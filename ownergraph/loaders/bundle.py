@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ownergraph.errors import FormatError, InputError
 from ownergraph.graph.model import RECORD_TYPES
@@ -51,7 +52,6 @@ _REQUIRED = {
 }
 _MAX_FIELD = columnar.MAX_FIELD
 
-csv.field_size_limit(_MAX_FIELD)
 
 
 def _sniff(path: Path, head: bytes) -> bool:
@@ -86,6 +86,9 @@ def _check_utf8(path: Path) -> None:
 
 def _open_text(path: Path) -> Any:
     _check_utf8(path)
+    # csv's field limit is process-wide and other libraries set it (followthemoney raises it
+    # at import): assert ours each time a bundle CSV is opened, or an oversized field would pass
+    csv.field_size_limit(_MAX_FIELD)
     return open(path, encoding="utf-8-sig", newline="")
 
 
@@ -234,7 +237,7 @@ def _bulk_csv_items(path: Path, type_: str) -> Iterator[BulkItem]:
         return
     positional = [f"c{i}" for i in range(len(names))]
     keep = [(p, n) for p, n in zip(positional, names, strict=True) if n]
-    first_line: dict[str, int] = {}
+    first_line = _FirstLines()
     for chunk in columnar.iter_chunks(path, offset, 2):
         table = columnar.parse_chunk(chunk, positional)
         if table is None:
@@ -242,49 +245,79 @@ def _bulk_csv_items(path: Path, type_: str) -> Iterator[BulkItem]:
                 raw.seek(chunk.offset)
                 text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
                 rest = csv.DictReader(text, fieldnames=fieldnames)
-                yield from _reader_items(rest, path, type_, first_line, chunk.first_line - 1)
+                yield from _reader_items(rest, path, type_, first_line.as_dict(), chunk.first_line - 1)
             return
         table = pa.table({n: table.column(p) for p, n in keep})
         yield from _chunk_items(path, type_, table, chunk.lines, first_line)
 
 
+class _FirstLines:
+    """The first line of each entity id seen so far in one file, for duplicate-id rejects:
+    column-validated chunks are kept as Arrow columns and checked with one hash pass per chunk;
+    :meth:`as_dict` turns them into the dict the per-row reader updates."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, int] = {}
+        self._ids: list[pa.Array] = []
+        self._lines: list[npt.NDArray[np.int64]] = []
+
+    def as_dict(self) -> dict[str, int]:
+        for ids, lines in zip(self._ids, self._lines, strict=True):
+            for eid, line in zip(ids.to_pylist(), lines.tolist(), strict=True):
+                self.rows.setdefault(eid, line)
+        self._ids.clear()
+        self._lines.clear()
+        return self.rows
+
+    def first(self, eid: str) -> int:
+        return self.as_dict()[eid]
+
+    def add(self, ids: pa.Array, lines: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        """Register a chunk's ids (null: none); returns which rows repeat an id seen before
+        (in an earlier chunk or row, or earlier in this chunk)."""
+        n = len(ids)
+        valid = np.asarray(pc.is_valid(ids).to_numpy(zero_copy_only=False), dtype=np.bool_)
+        earlier = [*self._ids, pa.array(list(self.rows), pa.string())]
+        before = pc.is_in(ids, value_set=pa.concat_arrays(earlier))
+        dup = valid & np.asarray(pc.fill_null(before, False).to_numpy(zero_copy_only=False), dtype=np.bool_)
+        codes = pc.dictionary_encode(ids).indices
+        codes_np = np.asarray(pc.fill_null(codes, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        _u, first = np.unique(codes_np, return_index=True)
+        repeat = np.ones(n, dtype=np.bool_)
+        repeat[first] = False
+        dup |= valid & repeat
+        keep = pa.array(valid & ~dup)
+        self._ids.append(ids.filter(keep))
+        self._lines.append(lines[valid & ~dup])
+        return dup
+
+
 def _chunk_items(
-    path: Path, type_: str, table: pa.Table, lines: npt.NDArray[np.int64], first_line: dict[str, int]
+    path: Path, type_: str, table: pa.Table, lines: npt.NDArray[np.int64], first_line: _FirstLines
 ) -> Iterator[BulkItem]:
     v = columnar.validate(type_, table)
     n = table.num_rows
     line_list: list[int] = lines.tolist()
-    dup = np.zeros(n, dtype=np.bool_)
-    if v.ids is not None:
-        pairs = [(i, eid) for i, eid in enumerate(v.ids) if eid is not None]
-        fresh = dict((eid, line_list[i]) for i, eid in pairs)
-        if len(fresh) == len(pairs) and first_line.keys().isdisjoint(fresh):
-            first_line.update(fresh)
-        else:
-            for i, eid in pairs:
-                if eid in first_line:
-                    dup[i] = True
-                else:
-                    first_line[eid] = line_list[i]
+    dup = first_line.add(v.ids, lines) if v.ids is not None else np.zeros(n, dtype=np.bool_)
     name = path.name
-    locators = [f"{name}:{x}" for x in line_list]
+    locators = pc.binary_join_element_wise(f"{name}:", pc.cast(pa.array(lines), pa.string()), "")
     special = np.flatnonzero(~v.ok | dup).tolist()
     raw = table.take(pa.array(special, pa.int64())).to_pylist() if special else []
     start = 0
     for i, row in zip(special, raw, strict=True):
         if i > start:
-            yield RecordBatch(type_, v.columns.slice(start, i - start), locators[start:i])
+            yield RecordBatch(type_, v.columns.slice(start, i - start), locators.slice(start, i - start))
         start = i + 1
         line = line_list[i]
         if dup[i]:
             assert v.ids is not None
-            eid = v.ids[i] or ""
-            yield _duplicate(path, line, eid, first_line[eid])
+            eid = v.ids[i].as_py() or ""
+            yield _duplicate(path, line, eid, first_line.first(eid))
             continue
         data = {k: ("" if val is None else val) for k, val in row.items()}
         yield _validate_row(type_, data, path, line)
     if start < n:
-        yield RecordBatch(type_, v.columns.slice(start, n - start), locators[start:n])
+        yield RecordBatch(type_, v.columns.slice(start, n - start), locators.slice(start, n - start))
 
 
 def _jsonl_items(path: Path) -> Iterator[Item]:

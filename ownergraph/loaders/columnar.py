@@ -283,8 +283,8 @@ class Validated:
     :data:`~ownergraph.graph.store.OWNERSHIP_COLUMNS`); meaningful where ``ok``."""
     ok: Mask
     """Rows proved valid whose normalised values the columns hold."""
-    ids: list[str | None] | None = None
-    """Entities: each row's id as the duplicate check sees it (``str.strip()``), None if empty."""
+    ids: pa.Array | None = None
+    """Entities: each row's id as the duplicate check sees it (``str.strip()``), null if empty."""
 
 
 def _col(table: pa.Table, name: str) -> pa.Array:
@@ -359,8 +359,8 @@ def _entities(table: pa.Table, today: dt.date) -> Validated:
     }
     assert tuple(cols) == ENTITY_COLUMNS
     # the duplicate check strips with str.strip() whatever else the row holds
-    dup_ids: list[str | None] = py_strip(pc.fill_null(_col(table, "id"), "")).to_pylist()
-    dup_ids = [i or None for i in dup_ids]
+    stripped = py_strip(_col(table, "id"))
+    dup_ids = pc.if_else(pc.equal(pc.binary_length(stripped), 0), pa.scalar(None, pa.string()), stripped)
     return Validated(pa.table(cols), ok, dup_ids)
 
 

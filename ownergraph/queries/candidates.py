@@ -199,7 +199,7 @@ def _entity_names(view: GraphView, names: list[str], cache: dict[str, _Norm]) ->
     per_node: list[list[tuple[str, bool]]] = [[(n, True)] for n in names]
     ws = view.workspace
     if ws is not None:
-        rows = ws.store.conn.execute("SELECT id, name, aliases FROM entity ORDER BY seq").fetchall()
+        rows = ws.store.name_rows()
         nodes = view.indices([r[0] for r in rows]).tolist()
         for (_id, name, aliases), node in zip(rows, nodes, strict=True):
             if node >= 0:

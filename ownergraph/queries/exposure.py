@@ -346,8 +346,7 @@ def _alias_map(view: GraphView) -> dict[str, set[int]]:
     if ws is not None:
         keys: list[str] = []
         ids: list[str] = []
-        sql = "SELECT id, name, aliases FROM entity WHERE aliases IS NOT NULL AND aliases != '[]'"
-        for rid, name, aliases in ws.store.conn.execute(sql):
+        for rid, name, aliases in ws.store.name_rows(with_aliases=True):
             for cand in {str(name), *map(str, orjson.loads(aliases))}:
                 keys.append(_norm_name(cand))
                 ids.append(str(rid))

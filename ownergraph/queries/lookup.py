@@ -109,14 +109,7 @@ def search(view: GraphView, text: str, *, limit: int = 50) -> Rows[EntityRow]:
     ws = view.workspace
     if ws is None:
         return out
-    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped}%"
-    cur = ws.store.conn.execute(
-        "SELECT id, name, aliases FROM entity WHERE name LIKE ? ESCAPE '\\' OR aliases LIKE ? ESCAPE '\\'"
-        " ORDER BY seq LIMIT ?",
-        (pattern, pattern, limit * 4),
-    )
-    rows = cur.fetchall()
+    rows = ws.store.search_names(text, limit * 4)
     nodes = view.indices([r[0] for r in rows])
     needle = text.strip().lower()
     for (_rid, name, aliases), node in zip(rows, nodes.tolist(), strict=True):

@@ -362,8 +362,20 @@ def test_views_are_per_date_and_refreshed_after_a_load(ws: Workspace, bundle: Bu
 
 _KILL_CHILD = textwrap.dedent(
     """
-    import sys
+    import dataclasses, sys, time
     import ownergraph
+    from ownergraph.graph.store import Store
+    from ownergraph.loaders.base import LOADERS, _ensure_registered
+    if sys.argv[3] == "rows":  # every record through the per-row path: the WAL grows as it goes
+        _ensure_registered()
+        LOADERS["bundle"] = dataclasses.replace(LOADERS["bundle"], bulk=None)
+    else:  # bulk: stop between writing the segment files and the commit
+        write = Store._write_segments
+        def pause(self):
+            write(self)
+            print("segments written", flush=True)
+            time.sleep(120)
+        Store._write_segments = pause
     ws = ownergraph.open(sys.argv[1])
     print("loading", flush=True)
     ws.load([sys.argv[2]])
@@ -389,30 +401,40 @@ def _big_bundle(folder: Path, entities: int = 20_000, edges: int = 200_000) -> P
 
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs kill -9")
+@pytest.mark.parametrize("path", ["rows", "segments"])
 def test_kill_9_mid_load_leaves_the_workspace_as_it_was(
-    tmp_path: Path, sensetime_dir: Path, bundle: Bundle
+    tmp_path: Path, sensetime_dir: Path, bundle: Bundle, path: str
 ) -> None:
     wpath = tmp_path / "ws"
     with ownergraph.open(wpath) as w:
         w.load([sensetime_dir])
         w.graph()
         before = snapshot(w)
+        segments = sorted(p.name for p in w.store.segment_dir.iterdir())
+    assert segments, "the bundle's plain rows are stored as segments"
     big = _big_bundle(tmp_path / "big")
     wal = wpath / "ownergraph.db-wal"
     wal_before = wal.stat().st_size if wal.exists() else 0
     proc = subprocess.Popen(
-        [sys.executable, "-c", _KILL_CHILD, str(wpath), str(big)],
+        [sys.executable, "-c", _KILL_CHILD, str(wpath), str(big), path],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        # wait until the load has written a good part of its transaction to the WAL
-        while time.monotonic() < deadline and proc.poll() is None:
-            if wal.exists() and wal.stat().st_size > wal_before + (2 << 20):
-                break
-            time.sleep(0.01)
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "loading\n"
+        if path == "rows":
+            deadline = time.monotonic() + 60
+            # wait until the load has written a good part of its transaction to the WAL
+            while time.monotonic() < deadline and proc.poll() is None:
+                if wal.exists() and wal.stat().st_size > wal_before + (2 << 20):
+                    break
+                time.sleep(0.01)
+        else:
+            # the load's segment files are on disk and registered in the open transaction
+            assert proc.stdout.readline() == "segments written\n"
+            assert len(list((wpath / "records").iterdir())) > len(segments)
         assert proc.poll() is None, f"load ended before the kill: {proc.communicate()}"
         os.kill(proc.pid, signal.SIGKILL)
         out, _err = proc.communicate(timeout=30)
@@ -431,3 +453,9 @@ def test_kill_9_mid_load_leaves_the_workspace_as_it_was(
         (r,) = w.load([bundle("after", entities=[{"id": "after", "name": "After"}])])
         assert r.added == 1
         assert w.graph().n == 9
+        # the killed load's unregistered segment files are gone with the next commit
+        files = {p.name for p in w.store.segment_dir.iterdir()}
+        assert set(segments) < files
+        assert files == {
+            r[0] for r in w.store.conn.execute("SELECT file FROM segment")
+        }

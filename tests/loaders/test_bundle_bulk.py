@@ -9,7 +9,6 @@ import csv
 import dataclasses
 import datetime as dt
 import io
-import sqlite3
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -48,7 +47,8 @@ def _stored(items: Iterator[Any]) -> Outcome:
                 names = ENTITY_COLUMNS if it.type == "entity" else OWNERSHIP_COLUMNS
                 cols = [it.columns.column(c).to_pylist() for c in names]
                 rids = record_ids(it.type, it.columns)
-                out.extend(("row", it.type, *r) for r in zip(rids, it.locators, *cols, strict=True))
+                locs = it.locators.to_pylist()
+                out.extend(("row", it.type, *r) for r in zip(rids, locs, *cols, strict=True))
             elif isinstance(it, InputError):
                 out.append(
                     ("reject", type(it).__name__, it.file, it.line, it.field, it.value, it.reason, it.fix)
@@ -494,11 +494,10 @@ def _load_both(path: Path, tmp: Path, monkeypatch: pytest.MonkeyPatch, **kw: Any
         )
         with Workspace(tmp / mode) as w:
             (r,) = w.load([path], **kw)
-            c = w.store.conn
-            tables = {
-                t: c.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
-                for t in ("entity", "entity_key", "ownership", "other")
-            }
+            # every stored record, wherever it is kept (SQLite rows or the bulk path's segments)
+            tables: dict[str, Any] = {t: w.store.records(t).to_pylist() for t in ("entity", "ownership")}
+            tables["other"] = w.store.conn.execute("SELECT * FROM other ORDER BY 1, 2").fetchall()
+            tables["counts"] = w.store.counts()
             rejects = Path(r.rejects_file).read_text() if r.rejects_file else None
             cache = {p.name: p.read_bytes() for p in sorted(w.cache_dir.iterdir()) if p.name != "meta.json"}
             report = r.model_dump(exclude={"seconds", "rejects_file"})
@@ -558,5 +557,50 @@ def test_second_load_of_the_same_rows_adds_nothing(bundle: Bundle, tmp_path: Pat
         (r2,) = w.load([b2])
         assert (r1.added, r2.added, r2.duplicate) == (49, 1, 49)
         # rows stored by the per-row path (the sameas API) and the bulk path share one hash space
-        db = sqlite3.connect(str(tmp_path / "w" / "ownergraph.db"))
-        assert db.execute("SELECT count(DISTINCT rid), count(*) FROM entity").fetchone() == (26, 26)
+        rids = w.store.records("entity", ["rid"]).column("rid").to_pylist()
+        assert (len(set(rids)), len(rids)) == (26, 26)
+
+
+@pytest.mark.parametrize("first", ["csv", "jsonl"])
+def test_segments_and_sqlite_rows_share_one_hash_space(
+    bundle: Bundle, jsonl: Callable[[str, list[dict[str, Any]]], Path], tmp_path: Path, first: str
+) -> None:
+    """The same records loaded by the bulk path (CSV: segments) and by the per-row path (JSON
+    lines: SQLite rows), in either order, are stored once; show and search find them."""
+    ents, own = _plain(30)
+    ents[3]["aliases"] = "Third Holdings"
+    csv_bundle = bundle("csv", entities=ents, ownership=own)
+    lines = [{"type": "entity", **e} for e in ents] + [{"type": "ownership", **o} for o in own]
+    lines_bundle = jsonl("rows.jsonl", [*lines[:40], {"type": "entity", "id": "extra", "name": "Extra"}])
+    order = [csv_bundle, lines_bundle] if first == "csv" else [lines_bundle, csv_bundle]
+    with Workspace(tmp_path / "w") as w:
+        r1, r2 = (w.load([p])[0] for p in order)
+        assert r1.rejected == r2.rejected == 0
+        assert r1.added + r2.added == 30 + 29 + 1
+        assert r2.duplicate == 40
+        assert w.store.counts() == {"entity": 31, "ownership": 29}
+        rids = w.store.records("ownership", ["rid"]).column("rid").to_pylist()
+        assert len(set(rids)) == len(rids) == 29
+        assert [r["id"] for r in w.store.entity_rows(["e3", "extra"])] == ["e3", "extra"]
+        assert w.store.search_names("third hold", 10) == [("e3", "E 3", '["Third Holdings"]')]
+        view = w.graph()
+        assert (view.n, view.m) == (31, 29)
+
+
+def test_stakes_between_the_same_two_entities_are_not_repeats(bundle: Bundle, tmp_path: Path) -> None:
+    """Records sharing an id or both ends but differing in another column are distinct; only a
+    row equal in every column is a repeat (the column check must agree with the record ids)."""
+    ents, own = _plain(5)
+    own += [
+        {"owner_id": "e0", "owned_id": "e1", "share": "30"},  # same ends as row 1, other share
+        {"owner_id": "e0", "owned_id": "e1", "share": "30", "kind": "votes"},  # and other kind
+    ]
+    b1 = bundle("stakes", entities=ents, ownership=own)
+    b2 = bundle("again", entities=ents, ownership=[*own, {"owner_id": "e0", "owned_id": "e1", "share": "31"}])
+    with Workspace(tmp_path / "w") as w:
+        (r1,) = w.load([b1])
+        assert (r1.added, r1.duplicate) == (5 + 6, 0)
+        (r2,) = w.load([b2])
+        assert (r2.added, r2.duplicate) == (1, 11)
+        rids = w.store.records("ownership", ["rid"]).column("rid").to_pylist()
+        assert len(set(rids)) == len(rids) == 7

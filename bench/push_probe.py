@@ -37,8 +37,16 @@ def _no_rust() -> None:
     if os.environ.get("PUSH_PROBE_NO_RUST"):
         from neo4j._codec.packstream import v1
 
+        # the driver picks its (un)packer when the classes are defined: put the Python ones back
+        def py_pack(self: Any, data: Any, dehydration_hooks: Any = None) -> None:
+            self._py_pack(data, dehydration_hooks)
+
+        def py_unpack(self: Any, hydration_hooks: Any = None) -> Any:
+            return self._unpack(hydration_hooks=hydration_hooks)
+
+        v1.Packer._pack = py_pack  # type: ignore[attr-defined]
+        v1.Unpacker.unpack = py_unpack  # type: ignore[method-assign]
         v1._rust_pack = None  # type: ignore[attr-defined]
-        v1._rust_unpack = None  # type: ignore[attr-defined]
 
 
 def _child_push(ws_path: str, uri: str, again: bool) -> dict[str, Any]:
@@ -86,6 +94,8 @@ def _child_push(ws_path: str, uri: str, again: bool) -> dict[str, Any]:
     from neo4j._codec.packstream import v1
 
     out["rust_packer"] = v1._rust_pack is not None  # type: ignore[attr-defined]
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    out["client_cpu_s"] = round(usage.ru_utime + usage.ru_stime, 1)
     if again:
         t1 = time.perf_counter()
         second = push(ws, uri)

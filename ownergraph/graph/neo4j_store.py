@@ -6,10 +6,11 @@
 built by ``neo4j-admin database import`` and one built by :func:`push` hold identical data.
 
 :func:`push` writes that graph idempotently: constraints and indexes first, then UNWIND batches
-that ``MERGE`` on the id of every node and on the ``key`` (a content hash) of every
-relationship. Each node and relationship also stores ``h``, a hash of its properties; a row
-whose ``h`` is unchanged is not written at all, so a second push of the same workspace changes
-nothing (no created nodes or relationships, no properties set). A final count check compares
+keyed on the id of every node and on the ``key`` (a content hash) of every relationship. Each
+node and relationship also stores ``h``, a hash of its properties; a row whose ``h`` is
+unchanged is not written at all, a row the database lacks is ``CREATE``d and one that differs
+is ``MERGE``d, so a second push of the same workspace changes nothing (no created nodes or
+relationships, no properties set). A final count check compares
 the database with the workspace. :func:`cypher` runs one query and returns plain dicts.
 
 Every problem with the server (down, wrong credentials, missing database, older than 5.0, a
@@ -924,9 +925,11 @@ def push(
 ) -> PushReport:
     """Write a workspace (or its cache tables) into Neo4j; return what was written.
 
-    Idempotent: nodes MERGE on ``id`` (``mic`` for venues), relationships on ``key``. Each batch
-    first asks which of its rows are missing or differ (by ``h``) and writes only those, so
-    pushing the same workspace again sends little and writes nothing. ``replace`` first deletes
+    Idempotent: nodes are keyed on ``id`` (``mic`` for venues), relationships on ``key``. Each
+    batch first asks which of its rows are missing and which differ (by ``h``): missing rows
+    are CREATEd, differing ones MERGEd, the rest skipped, so pushing the same workspace again
+    sends little and writes nothing (an empty database, or one just cleared by ``replace``,
+    skips the question). Rows become Python values one batch at a time. ``replace`` first deletes
     every ``:Entity``, ``:Venue`` and ``:Regime`` node with its relationships, so the database
     mirrors the workspace exactly. Batches are separate transactions: an interrupted push
     leaves a partial graph that the next push completes. Raises :class:`EngineError` (one line)

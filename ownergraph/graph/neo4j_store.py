@@ -288,18 +288,31 @@ def _canon(arr: pa.Array) -> pa.Array:
 _HASH_CHUNK: Final = 1 << 18
 
 
-def _row_hashes(columns: Sequence[pa.Array], n: int) -> list[str]:
-    """A short content hash of each row of ``columns`` (chunked: only one chunk's text is in Python)."""
-    out: list[str] = []
+def _digests(columns: Sequence[pa.Array]) -> bytes:
+    """The ``_HASH_BYTES``-byte blake2b digest of each row's canonical text, concatenated.
+
+    Chunked: only one chunk's text is ever Python objects; the rest of the work is Arrow's.
+    """
+    out: list[bytes] = []
+    n = len(columns[0])
     for b in range(0, n, _HASH_CHUNK):
         parts = [_canon(c.slice(b, _HASH_CHUNK)) for c in columns]
         rows = pc.binary_join_element_wise(*parts, "|").cast(pa.binary())
-        out.extend(hashlib.blake2b(r, digest_size=_HASH_BYTES).hexdigest() for r in rows.to_pylist())
-    return out
+        out.extend(hashlib.blake2b(r, digest_size=_HASH_BYTES).digest() for r in rows.to_pylist())
+    return b"".join(out)
+
+
+def _hex(digests: bytes) -> pa.Array:
+    """Concatenated digests as an Arrow array of hex strings, built without a Python str per row."""
+    width = 2 * _HASH_BYTES
+    n = len(digests) // _HASH_BYTES
+    offsets = np.arange(0, width * (n + 1), width, dtype=np.int32)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(digests.hex().encode()))
 
 
 def _hash_array(columns: Sequence[pa.Array]) -> pa.Array:
-    return pa.array(_row_hashes(columns, len(columns[0])), pa.string())
+    """A short content hash (hex) of each row of ``columns``."""
+    return _hex(_digests(columns))
 
 
 def _grouped_lists(
@@ -339,16 +352,15 @@ def _rel_set(
     """Relationships with their ``key`` (type, endpoints and ``key_fields``) and ``h`` (all
     properties); rows with a key seen before are dropped. Returns the set and the drop count."""
     n = len(src)
-    keys = _row_hashes([pa.array([rtype] * n, pa.string()), src, dst, *(cols[f] for f in key_fields)], n)
-    seen: set[str] = set()
-    keep = [i for i, k in enumerate(keys) if not (k in seen or seen.add(k))]  # type: ignore[func-returns-value]
-    del seen
-    key_arr = pa.array(keys, pa.string())
-    del keys
+    raw = _digests([pa.array([rtype] * n, pa.string()), src, dst, *(cols[f] for f in key_fields)])
+    _, first = np.unique(np.frombuffer(raw, dtype=f"S{_HASH_BYTES}"), return_index=True)
+    keep = np.sort(first)
+    key_arr = _hex(raw)
+    del raw
     h = _hash_array([key_arr, *cols.values()])
     columns = {"key": key_arr, "h": h, **cols}
     if len(keep) < n:
-        take = pa.array(keep, pa.int64())
+        take = pa.array(keep)
         columns = {c: v.take(take) for c, v in columns.items()}
         src, dst = src.take(take), dst.take(take)
     rs = RelSet(

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 from click.testing import CliRunner, Result
 from neo4j import GraphDatabase
@@ -175,6 +176,17 @@ def test_property_graph_maps_every_kind(mixed_ws: Workspace) -> None:
         "claims (names only; they stay in the workspace)": 1,
     }
     assert set(EDGE_TYPES.values()) <= set(g.rel_counts())
+
+
+def test_property_graph_keeps_one_row_per_key(sensetime_ws: Workspace) -> None:
+    """Relationship rows with the same content (hence the same ``key``) collapse into one."""
+    tables = dict(sensetime_ws.tables())
+    edges = tables["edges"]
+    tables["edges"] = pa.concat_tables([edges, edges.slice(2), edges])
+    g = property_graph(tables, load_paths=sensetime_ws.store.load_paths())
+    once = property_graph(sensetime_ws)
+    assert g.duplicates == 2 * edges.num_rows - 2
+    assert [_cols(rs) for rs in g.rels] == [_cols(rs) for rs in once.rels]
 
 
 def test_server_version_check() -> None:

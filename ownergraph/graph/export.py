@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Final
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from ownergraph.errors import OwnergraphError
 from ownergraph.graph.export_ftm import export_ftm
 from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS
@@ -83,94 +86,103 @@ class Neo4jCsvExport:
 
 
 def _choose_delimiter(graph: PropertyGraph) -> tuple[str, str]:
-    chars: set[str] = set()
+    texts: list[pa.Array] = []
     for ns in graph.nodes:
-        for col, typ in ns.types.items():
-            if typ.endswith("[]"):
-                for values in ns.columns[col]:
-                    for v in values or ():
-                        chars.update(str(v))
-        for lab in ns.extra_labels or ():
-            chars.update(lab)
+        texts.extend(ns.columns[c].flatten() for c, typ in ns.types.items() if typ.endswith("[]"))
+        if ns.extra_labels is not None:
+            texts.append(ns.extra_labels)
     for char, arg in _ARRAY_DELIMITERS:
-        if char not in chars:
+        if not any(pc.any(pc.match_substring(t.cast(pa.string()), char)).as_py() for t in texts):
             return char, arg
     raise OwnergraphError(
         "cannot export neo4j-csv: every array delimiter (; | U+001F) occurs in an id or identifier"
     )
 
 
-def _quote(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
+_CSV_CHUNK: Final = 1 << 17
+"""Rows formatted and written at a time: the CSV text of one chunk is the only copy in memory."""
 
 
-def _field(value: Any, typ: str, delim: str) -> str:
-    """One CSV field for ``neo4j-admin import``: empty (unquoted) is null, strings always quoted."""
-    if value is None:
-        return ""
+def _quote(text: pa.Array | str) -> pa.Array:
+    """Always-quoted CSV text (quotes doubled); null stays null."""
+    return pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+
+
+def _field(values: pa.Array, typ: str, delim: str) -> pa.Array:
+    """One CSV column for ``neo4j-admin import``: empty (unquoted) is null, strings always quoted,
+    lists joined with ``delim``, floats as ``NaN``/``Infinity`` the way Java parses them."""
     if typ.endswith("[]"):
-        return _quote(delim.join(str(v) for v in value))
-    if typ == "boolean":
-        return "true" if value else "false"
-    if typ in ("double", "float"):
-        f = float(value)
-        if math.isnan(f):
-            return "NaN"
-        if math.isinf(f):
-            return "Infinity" if f > 0 else "-Infinity"
-        return repr(f)
-    if typ in ("long", "int"):
-        return str(int(value))
-    return _quote(str(value))
+        inner = values.flatten().cast(pa.string())
+        offsets = pc.subtract(values.offsets, values.offsets[0])
+        text = _quote(pc.binary_join(pa.ListArray.from_arrays(offsets, inner, mask=values.is_null()), delim))
+    elif typ == "boolean":
+        text = pc.if_else(values, "true", "false")
+    elif typ in ("double", "float"):
+        text = values.cast(pa.float64()).cast(pa.string())
+        for raw, java in (("nan", "NaN"), ("inf", "Infinity"), ("-inf", "-Infinity")):
+            text = pc.replace_substring_regex(text, f"^{raw}$", java)
+    elif typ in ("long", "int"):
+        text = values.cast(pa.int64()).cast(pa.string())
+    else:
+        text = _quote(values.cast(pa.string()))
+    return pc.fill_null(text, "")
 
 
 def _header(name: str, typ: str) -> str:
     return f"{name}:{typ}"
 
 
-def _multiline(graph: PropertyGraph) -> bool:
-    def has_newline(columns: Mapping[str, list[Any]]) -> bool:
-        for values in columns.values():
-            for v in values:
-                if isinstance(v, str) and ("\n" in v or "\r" in v):
-                    return True
-                if isinstance(v, list) and any("\n" in str(x) or "\r" in str(x) for x in v):
-                    return True
-        return False
+def _write_csv(
+    path: Path, header: Sequence[str], columns: Sequence[pa.Array | str], types: Sequence[str], delim: str
+) -> bool:
+    """Write ``columns`` (an str is a constant field, already CSV text) chunk by chunk; return
+    whether a value spans lines."""
+    n = next(len(c) for c in columns if not isinstance(c, str))
+    multiline = False
+    with path.open("wb") as f:
+        f.write((",".join(header) + "\n").encode())
+        for b in range(0, n, _CSV_CHUNK):
+            fields: list[pa.Array | str] = []
+            for col, typ in zip(columns, types, strict=True):
+                if isinstance(col, str):
+                    fields.append(col)
+                    continue
+                text = _field(col.slice(b, _CSV_CHUNK), typ, delim)
+                multiline = multiline or bool(pc.any(pc.match_substring_regex(text, "[\r\n]")).as_py())
+                fields.append(text)
+            lines = pc.binary_join_element_wise(*fields, ",")
+            one = pa.ListArray.from_arrays(pa.array([0, len(lines)], pa.int32()), lines)
+            block = pc.binary_join(one, "\n")
+            f.write(block.cast(pa.binary())[0].as_buffer())
+            f.write(b"\n")
+    return multiline
 
-    return any(has_newline(ns.columns) for ns in graph.nodes) or any(
-        has_newline(rs.columns) or has_newline({"s": rs.src, "t": rs.dst}) for rs in graph.rels
+
+def _write_nodes(path: Path, ns: NodeSet, delim: str) -> bool:
+    cols = list(ns.columns)
+    header = [_header(c, ns.types[c]) for c in cols] + [":LABEL"]
+    labels: pa.Array | str = f'"{ns.label}"'
+    if ns.extra_labels is not None:
+        labels = pc.binary_join_element_wise(ns.label, ns.extra_labels, delim)
+    return _write_csv(
+        path, header, [*(ns.columns[c] for c in cols), labels], [*(ns.types[c] for c in cols), _STRING], delim
     )
 
 
-def _write_nodes(path: Path, ns: NodeSet, delim: str) -> None:
-    cols = list(ns.columns)
-    header = [_header(c, ns.types[c]) for c in cols] + [":LABEL"]
-    data = [ns.columns[c] for c in cols]
-    types = [ns.types[c] for c in cols]
-    labels = ns.extra_labels
-    with path.open("w", encoding="utf-8", newline="") as f:
-        f.write(",".join(header) + "\n")
-        for i in range(len(ns)):
-            label = ns.label if labels is None else f"{ns.label}{delim}{labels[i]}"
-            row = [_field(d[i], t, delim) for d, t in zip(data, types, strict=True)]
-            row.append(_quote(label))
-            f.write(",".join(row) + "\n")
-
-
-def _write_rels(path: Path, rs: RelSet, delim: str) -> None:
+def _write_rels(path: Path, rs: RelSet, delim: str) -> bool:
     cols = list(rs.columns)
     header = [f":START_ID({rs.start[0]})", f":END_ID({rs.end[0]})", ":TYPE"]
     header += [_header(c, rs.types[c]) for c in cols]
-    data = [rs.columns[c] for c in cols]
-    types = [rs.types[c] for c in cols]
-    rtype = _quote(rs.type)
-    with path.open("w", encoding="utf-8", newline="") as f:
-        f.write(",".join(header) + "\n")
-        for i in range(len(rs)):
-            row = [_quote(rs.src[i]), _quote(rs.dst[i]), rtype]
-            row += [_field(d[i], t, delim) for d, t in zip(data, types, strict=True)]
-            f.write(",".join(row) + "\n")
+    return _write_csv(
+        path,
+        header,
+        [rs.src, rs.dst, f'"{rs.type}"', *(rs.columns[c] for c in cols)],
+        [_STRING, _STRING, _STRING, *(rs.types[c] for c in cols)],
+        delim,
+    )
+
+
+_STRING: Final = "string"
 
 
 def export_neo4j_csv(
@@ -192,16 +204,17 @@ def export_neo4j_csv(
     graph = property_graph(ws_or_tables, load_paths=load_paths)
     delim, delim_arg = _choose_delimiter(graph)
     node_files: list[Path] = []
+    multiline = False
     for ns in graph.nodes:
         if len(ns) == 0 and ns.label != "Entity":  # the import tool needs one --nodes file
             continue
         path = out / f"{ns.name}.csv"
-        _write_nodes(path, ns, delim)
+        multiline = _write_nodes(path, ns, delim) or multiline
         node_files.append(path)
     rel_files: list[Path] = []
     for rs in graph.rels:
         path = out / f"{rs.name}.csv"
-        _write_rels(path, rs, delim)
+        multiline = _write_rels(path, rs, delim) or multiline
         rel_files.append(path)
     result = Neo4jCsvExport(
         folder=out,
@@ -210,7 +223,7 @@ def export_neo4j_csv(
         nodes=graph.node_counts(),
         relationships=graph.rel_counts(),
         array_delimiter=delim_arg,
-        multiline=_multiline(graph),
+        multiline=multiline,
         skipped=dict(graph.skipped),
     )
     (out / "schema.cypher").write_text("".join(f"{s};\n" for s in SCHEMA_STATEMENTS), encoding="utf-8")

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 from click.testing import CliRunner, Result
 from neo4j import GraphDatabase
@@ -25,6 +26,8 @@ from ownergraph.errors import EngineError
 from ownergraph.graph.neo4j_store import (
     EDGE_TYPES,
     KIND_LABELS,
+    NodeSet,
+    RelSet,
     check_server_version,
     cypher,
     property_graph,
@@ -105,34 +108,44 @@ def _flat(value: Any) -> bool:
     return value is None or isinstance(value, (str, int, float, bool))
 
 
+def _py(values: Any) -> list[Any]:
+    """An Arrow column of the property graph as Python values."""
+    return list(values.to_pylist())
+
+
+def _cols(s: NodeSet | RelSet) -> dict[str, list[Any]]:
+    return {c: _py(v) for c, v in s.columns.items()}
+
+
 def test_property_graph_of_the_case_study(sensetime_ws: Workspace) -> None:
     g = property_graph(sensetime_ws)
     assert g.node_counts() == {"Entity": 8, "Venue": 1, "Regime": 3}
     assert g.rel_counts() == {"OWNS": 7, "DESIGNATED": 3, "LISTED_ON": 1}
-    ent = g.nodes[0]
-    row = {c: v[ent.columns["id"].index("sensetime-group-ltd")] for c, v in ent.columns.items()}
+    ent = _cols(g.nodes[0])
+    row = {c: v[ent["id"].index("sensetime-group-ltd")] for c, v in ent.items()}
     assert row["ids"] == ["sensetime-group-ltd", "registration:HK:2162198"]
     assert row["regimes"] == ["ofac-ns-cmic"] and row["isins"] is None
-    assert set(ent.extra_labels or []) == {"Company", "Fund"}
-    owns = next(rs for rs in g.rels if rs.type == "OWNS")
-    i = owns.src.index("sensetime-group-ltd")
-    assert owns.dst[i] == "shenzhen-sensetime"
-    assert [owns.columns[c][i] for c in ("share", "share_min", "ppm_hi")] == ["100", 100.0, 10**6]
-    unknown = owns.src.index("sensetime-group-inc")
-    assert owns.columns["share"][unknown] == "unknown" and owns.columns["share_min"][unknown] is None
+    assert set(_py(g.nodes[0].extra_labels)) == {"Company", "Fund"}
+    owns_set = next(rs for rs in g.rels if rs.type == "OWNS")
+    owns, src = _cols(owns_set), _py(owns_set.src)
+    i = src.index("sensetime-group-ltd")
+    assert _py(owns_set.dst)[i] == "shenzhen-sensetime"
+    assert [owns[c][i] for c in ("share", "share_min", "ppm_hi")] == ["100", 100.0, 10**6]
+    unknown = src.index("sensetime-group-inc")
+    assert owns["share"][unknown] == "unknown" and owns["share_min"][unknown] is None
     des = next(rs for rs in g.rels if rs.type == "DESIGNATED")
-    assert des.end == ("Regime", "id") and sorted(des.dst) == ["bis-entity-list", "info", "ofac-ns-cmic"]
-    assert des.columns["listed"][des.src.index("sensetime-group-ltd")] == "2021-12-10"
+    assert des.end == ("Regime", "id") and sorted(_py(des.dst)) == ["bis-entity-list", "info", "ofac-ns-cmic"]
+    assert _cols(des)["listed"][_py(des.src).index("sensetime-group-ltd")] == "2021-12-10"
     lis = next(rs for rs in g.rels if rs.type == "LISTED_ON")
-    assert (lis.src, lis.dst, lis.columns["ticker"]) == (["sensetime-group-inc"], ["XHKG"], ["0020"])
-    for columns in [*(ns.columns for ns in g.nodes), *(rs.columns for rs in g.rels)]:
+    assert (_py(lis.src), _py(lis.dst), _cols(lis)["ticker"]) == (["sensetime-group-inc"], ["XHKG"], ["0020"])
+    for columns in [*(_cols(ns) for ns in g.nodes), *(_cols(rs) for rs in g.rels)]:
         for col, values in columns.items():
             assert all(_flat(v) for v in values), col
     for rs in g.rels:
-        assert len(set(rs.columns["key"])) == len(rs)
+        assert len(set(_py(rs.columns["key"]))) == len(rs)
     again = property_graph(sensetime_ws)
-    assert [rs.columns for rs in again.rels] == [rs.columns for rs in g.rels]
-    assert [ns.columns for ns in again.nodes] == [ns.columns for ns in g.nodes]
+    assert [_cols(rs) for rs in again.rels] == [_cols(rs) for rs in g.rels]
+    assert [_cols(ns) for ns in again.nodes] == [_cols(ns) for ns in g.nodes]
 
 
 def test_property_graph_maps_every_kind(mixed_ws: Workspace) -> None:
@@ -141,20 +154,21 @@ def test_property_graph_maps_every_kind(mixed_ws: Workspace) -> None:
         "OWNS": 1, "VOTES": 1, "BOARD": 1, "CONTROLS": 1, "CONSOLIDATES": 1,
         "DESIGNATED": 1, "LISTED_ON": 1, "HOLDS": 1,
     }
-    ent = g.nodes[0]
-    labels = dict(zip(ent.columns["id"], ent.extra_labels or [], strict=True))
+    ent = _cols(g.nodes[0])
+    labels = dict(zip(ent["id"], _py(g.nodes[0].extra_labels), strict=True))
     assert labels == {"p1": "Person", "f1": "Fund", "c1": "Company", "c2": "Company", "c3": "Unknown"}
-    assert ent.columns["isins"][ent.columns["id"].index("c2")] == ["US0378331005"]
-    assert ent.columns["ids"][ent.columns["id"].index("c1")] == ["c1", "lei:529900T8BM49AURSDO55"]
-    owns = next(rs for rs in g.rels if rs.type == "OWNS")
-    assert owns.columns["share"] == ["(25,50]"] and owns.columns["start"] == ["2019-06-01"]
-    assert (owns.columns["share_min"], owns.columns["share_max"]) == ([25.0], [50.0])
-    board = next(rs for rs in g.rels if rs.type == "BOARD")
-    assert board.columns["end"] == ["2023-12-31"] and board.columns["share"] == ["unknown"]
-    control = next(rs for rs in g.rels if rs.type == "CONTROLS")
-    assert control.columns["share"] == ["(50,100]"] and control.columns["arrangement"] == ["A"]
-    holds = next(rs for rs in g.rels if rs.type == "HOLDS")
-    assert (holds.src, holds.dst, holds.columns["shares"], holds.columns["as_of"]) == (
+    assert ent["isins"][ent["id"].index("c2")] == ["US0378331005"]
+    assert ent["ids"][ent["id"].index("c1")] == ["c1", "lei:529900T8BM49AURSDO55"]
+    rels = {rs.type: rs for rs in g.rels}
+    owns = _cols(rels["OWNS"])
+    assert owns["share"] == ["(25,50]"] and owns["start"] == ["2019-06-01"]
+    assert (owns["share_min"], owns["share_max"]) == ([25.0], [50.0])
+    board = _cols(rels["BOARD"])
+    assert board["end"] == ["2023-12-31"] and board["share"] == ["unknown"]
+    control = _cols(rels["CONTROLS"])
+    assert control["share"] == ["(50,100]"] and control["arrangement"] == ["A"]
+    holds = rels["HOLDS"]
+    assert (_py(holds.src), _py(holds.dst), _cols(holds)["shares"], _cols(holds)["as_of"]) == (
         ["f1"], ["c1"], [1000.0], ["2024-06-30"]
     )
     assert g.skipped == {
@@ -162,6 +176,17 @@ def test_property_graph_maps_every_kind(mixed_ws: Workspace) -> None:
         "claims (names only; they stay in the workspace)": 1,
     }
     assert set(EDGE_TYPES.values()) <= set(g.rel_counts())
+
+
+def test_property_graph_keeps_one_row_per_key(sensetime_ws: Workspace) -> None:
+    """Relationship rows with the same content (hence the same ``key``) collapse into one."""
+    tables = dict(sensetime_ws.tables())
+    edges = tables["edges"]
+    tables["edges"] = pa.concat_tables([edges, edges.slice(2), edges])
+    g = property_graph(tables, load_paths=sensetime_ws.store.load_paths())
+    once = property_graph(sensetime_ws)
+    assert g.duplicates == 2 * edges.num_rows - 2
+    assert [_cols(rs) for rs in g.rels] == [_cols(rs) for rs in once.rels]
 
 
 def test_server_version_check() -> None:

@@ -18,6 +18,7 @@ holdings, claims and same-as records (no FtM schema).
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import importlib.util
 import io
 import json
@@ -421,6 +422,9 @@ def test_two_active_periods_are_two_sanctions(tmp_path: Path) -> None:
     fid = res.ids[f"ofac:{SENSETIME}"]
     periods = sorted((x["properties"].get("listingDate", [""])[0], x["properties"].get("endDate", [""])[0])
                      for x in lines if x["schema"] == "Sanction" and x["properties"]["entity"] == [fid])
-    assert periods == [("2021-12-10", NEW), (AGAIN, "")]
+    # named again between NEW and AGAIN: active from the day after NEW (the earliest it can be)
+    relisted = (dt.date.fromisoformat(NEW) + dt.timedelta(days=1)).isoformat()
+    assert relisted < AGAIN
+    assert periods == [("2021-12-10", NEW), (relisted, "")]
     assert not any("snapshot" in v for x in lines if x["schema"] == "Sanction"
                    for vals in x["properties"].values() for v in vals)

@@ -30,13 +30,13 @@ from ownergraph.graph.neo4j_store import (
     NodeSet,
     PropertyGraph,
     RelSet,
-    _col,
-    _files,
-    _iso_dates,
-    _share_columns,
-    _source,
+    cache_source,
     designation_columns,
+    file_list,
+    iso_dates,
     property_graph,
+    pylist,
+    share_lists,
 )
 
 __all__ = [
@@ -249,12 +249,12 @@ def iter_json_records(
 
     Ids are canonical ids; shares follow the output conventions; dates are ISO strings.
     """
-    tables, paths = _source(ws_or_tables, load_paths)
+    tables, paths = cache_source(ws_or_tables, load_paths)
     nodes = tables["nodes"]
-    ids: list[str] = _col(nodes, "id")
+    ids: list[str] = pylist(nodes, "id")
     keys = tables["keys"]
     others: list[list[str]] = [[] for _ in ids]
-    for node, key in zip(_col(keys, "node"), _col(keys, "key"), strict=True):
+    for node, key in zip(pylist(keys, "node"), pylist(keys, "key"), strict=True):
         if node >= 0 and key != ids[node]:
             others[node].append(key)
 
@@ -262,7 +262,7 @@ def iter_json_records(
         return ids[i] if i is not None and i >= 0 else None
 
     for i, (name, kind, jur) in enumerate(
-        zip(_col(nodes, "name"), _col(nodes, "kind"), _col(nodes, "jurisdiction"), strict=True)
+        zip(pylist(nodes, "name"), pylist(nodes, "kind"), pylist(nodes, "jurisdiction"), strict=True)
     ):
         yield {
             "type": "entity",
@@ -273,76 +273,76 @@ def iter_json_records(
             "ids": [ids[i], *sorted(others[i])],
         }
     e = tables["edges"]
-    shares = _share_columns(_col(e, "lo"), _col(e, "hi"), _col(e, "flags"))
+    shares = share_lists(pylist(e, "lo"), pylist(e, "hi"), pylist(e, "flags"))
     yield from _records(
         "ownership",
         {
-            "owner_id": [ids[i] for i in _col(e, "src")],
-            "owned_id": [ids[i] for i in _col(e, "dst")],
-            "kind": [OWNERSHIP_KINDS[k] for k in _col(e, "kind")],
+            "owner_id": [ids[i] for i in pylist(e, "src")],
+            "owned_id": [ids[i] for i in pylist(e, "dst")],
+            "kind": [OWNERSHIP_KINDS[k] for k in pylist(e, "kind")],
             "share": shares["share"],
             "share_min": shares["share_min"],
             "share_max": shares["share_max"],
-            "arrangement": _col(e, "arrangement"),
-            "start": _iso_dates(e.column("start").to_numpy()),
-            "end": _iso_dates(e.column("end").to_numpy()),
-            "source": _col(e, "source"),
-            "file": _files(_col(e, "load_id"), paths),
-            "locator": _col(e, "locator"),
+            "arrangement": pylist(e, "arrangement"),
+            "start": iso_dates(e.column("start").to_numpy()),
+            "end": iso_dates(e.column("end").to_numpy()),
+            "source": pylist(e, "source"),
+            "file": file_list(pylist(e, "load_id"), paths),
+            "locator": pylist(e, "locator"),
         },
     )
     d = tables["designations"]
     yield from _records(
         "designation",
         {
-            "entity_id": [entity_id(i) for i in _col(d, "node")],
-            "regime": [REGIME_IDS[r] for r in _col(d, "regime")],
+            "entity_id": [entity_id(i) for i in pylist(d, "node")],
+            "regime": [REGIME_IDS[r] for r in pylist(d, "regime")],
             **designation_columns(d, paths),
         },
     )
     li = tables["listings"]
-    mics: list[str | None] = _col(li, "mic")
+    mics: list[str | None] = pylist(li, "mic")
     yield from _records(
         "listing",
         {
-            "entity_id": [entity_id(i) for i in _col(li, "node")],
+            "entity_id": [entity_id(i) for i in pylist(li, "node")],
             "mic": mics,
-            "ticker": _col(li, "ticker"),
-            "isin": _col(li, "isin"),
-            "listed": _iso_dates(li.column("listed").to_numpy()),
-            "delisted": _iso_dates(li.column("delisted").to_numpy()),
-            "source": _col(li, "source"),
-            "file": _files(_col(li, "load_id"), paths),
-            "locator": _col(li, "locator"),
+            "ticker": pylist(li, "ticker"),
+            "isin": pylist(li, "isin"),
+            "listed": iso_dates(li.column("listed").to_numpy()),
+            "delisted": iso_dates(li.column("delisted").to_numpy()),
+            "source": pylist(li, "source"),
+            "file": file_list(pylist(li, "load_id"), paths),
+            "locator": pylist(li, "locator"),
         },
     )
     h = tables["holdings"]
     yield from _records(
         "holding",
         {
-            "holder_id": [entity_id(i) for i in _col(h, "holder")],
-            "entity_id": [entity_id(i) for i in _col(h, "node")],
-            "isin": _col(h, "isin"),
-            "cusip": _col(h, "cusip"),
-            "shares": _col(h, "shares"),
-            "value": _col(h, "value"),
-            "weight": _col(h, "weight"),
-            "as_of": _iso_dates(h.column("as_of").to_numpy()),
-            "source": _col(h, "source"),
-            "file": _files(_col(h, "load_id"), paths),
-            "locator": _col(h, "locator"),
+            "holder_id": [entity_id(i) for i in pylist(h, "holder")],
+            "entity_id": [entity_id(i) for i in pylist(h, "node")],
+            "isin": pylist(h, "isin"),
+            "cusip": pylist(h, "cusip"),
+            "shares": pylist(h, "shares"),
+            "value": pylist(h, "value"),
+            "weight": pylist(h, "weight"),
+            "as_of": iso_dates(h.column("as_of").to_numpy()),
+            "source": pylist(h, "source"),
+            "file": file_list(pylist(h, "load_id"), paths),
+            "locator": pylist(h, "locator"),
         },
     )
     c = tables["claims"]
     yield from _records(
         "claim",
         {
-            "subject_id": [entity_id(i) for i in _col(c, "node")],
-            "relation": _col(c, "relation"),
-            "name": _col(c, "name"),
-            "source": _col(c, "source"),
-            "file": _files(_col(c, "load_id"), paths),
-            "locator": _col(c, "locator"),
+            "subject_id": [entity_id(i) for i in pylist(c, "node")],
+            "relation": pylist(c, "relation"),
+            "name": pylist(c, "name"),
+            "source": pylist(c, "source"),
+            "file": file_list(pylist(c, "load_id"), paths),
+            "locator": pylist(c, "locator"),
         },
     )
     used = {m for m in mics if m}

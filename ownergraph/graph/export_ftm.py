@@ -54,7 +54,7 @@ from ownergraph.graph.ftm_vocab import (
     valid_ogrn,
 )
 from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS
-from ownergraph.graph.neo4j_store import _col, _iso_dates, _source, designation_columns
+from ownergraph.graph.neo4j_store import cache_source, designation_columns, iso_dates, pylist
 from ownergraph.graph.shares import PPM, format_ppm, share_text
 from ownergraph.loaders.lists import slug
 
@@ -182,14 +182,14 @@ class _Entities:
 
     def __init__(self, ws: Any, tables: Mapping[str, Any]) -> None:
         nodes = tables["nodes"]
-        self.ids: list[str] = _col(nodes, "id")
-        self.names: list[str] = _col(nodes, "name")
-        self.kinds: list[str] = [ENTITY_KINDS[k] for k in _col(nodes, "kind")]
-        self.jur: list[str | None] = _col(nodes, "jurisdiction")
+        self.ids: list[str] = pylist(nodes, "id")
+        self.names: list[str] = pylist(nodes, "name")
+        self.kinds: list[str] = [ENTITY_KINDS[k] for k in pylist(nodes, "kind")]
+        self.jur: list[str | None] = pylist(nodes, "jurisdiction")
         n = len(self.ids)
         self.keys: list[list[str]] = [[] for _ in range(n)]
         node_of: dict[str, int] = {}
-        for node, key in zip(_col(tables["keys"], "node"), _col(tables["keys"], "key"), strict=True):
+        for node, key in zip(pylist(tables["keys"], "node"), pylist(tables["keys"], "key"), strict=True):
             if node >= 0:
                 self.keys[node].append(key)
                 node_of[key] = node
@@ -321,12 +321,12 @@ def _os_ref(reference: str) -> str | None:
 def iter_ftm(ws: Any, result: FtmExport | None = None) -> Iterator[dict[str, Any]]:
     """The FtM entities of a workspace, entities first (see the module docstring)."""
     res = result if result is not None else FtmExport()
-    tables, _paths = _source(ws, None)
+    tables, _paths = cache_source(ws, None)
     ents = _Entities(ws, tables)
     e = tables["edges"]
-    src: list[int] = _col(e, "src")
-    dst: list[int] = _col(e, "dst")
-    kinds = [OWNERSHIP_KINDS[k] for k in _col(e, "kind")]
+    src: list[int] = pylist(e, "src")
+    dst: list[int] = pylist(e, "dst")
+    kinds = [OWNERSHIP_KINDS[k] for k in pylist(e, "kind")]
     owned = {d for d, k in zip(dst, kinds, strict=True) if k not in ("board", "control")}
     directed = {d for d, k in zip(dst, kinds, strict=True) if k in ("board", "control")}
     schemata: list[str] = []
@@ -362,11 +362,11 @@ def iter_ftm(ws: Any, result: FtmExport | None = None) -> Iterator[dict[str, Any
         seen.add(eid)
         return eid
 
-    starts = _iso_dates(e.column("start").to_numpy())
-    ends = _iso_dates(e.column("end").to_numpy())
+    starts = iso_dates(e.column("start").to_numpy())
+    ends = iso_dates(e.column("end").to_numpy())
     for a, b, kind, lo, hi, flags, arr, start, end, source in zip(
-        src, dst, kinds, _col(e, "lo"), _col(e, "hi"), _col(e, "flags"), _col(e, "arrangement"),
-        starts, ends, _col(e, "source"), strict=True,
+        src, dst, kinds, pylist(e, "lo"), pylist(e, "hi"), pylist(e, "flags"), pylist(e, "arrangement"),
+        starts, ends, pylist(e, "source"), strict=True,
     ):
         if schemata[a] not in _LEGAL:
             skip(f"{kind} edge from a {schemata[a]} (FtM: owners and directors are legal entities)")
@@ -394,7 +394,7 @@ def iter_ftm(ws: Any, result: FtmExport | None = None) -> Iterator[dict[str, Any
     d = tables["designations"]
     dcols = designation_columns(d, {})
     names = list(dcols)
-    for j, (node, regime) in enumerate(zip(_col(d, "node"), _col(d, "regime"), strict=True)):
+    for j, (node, regime) in enumerate(zip(pylist(d, "node"), pylist(d, "regime"), strict=True)):
         row = {k: dcols[k][j] for k in names}
         rid = REGIME_IDS[regime]
         props = _sanction_props(rid, row, fid[node])
@@ -409,8 +409,8 @@ def iter_ftm(ws: Any, result: FtmExport | None = None) -> Iterator[dict[str, Any
         yield {"id": sid, "schema": "Sanction", "properties": props}
     li = tables["listings"]
     for node, mic, ticker, isin, listed, delisted in zip(
-        _col(li, "node"), _col(li, "mic"), _col(li, "ticker"), _col(li, "isin"),
-        _iso_dates(li.column("listed").to_numpy()), _iso_dates(li.column("delisted").to_numpy()),
+        pylist(li, "node"), pylist(li, "mic"), pylist(li, "ticker"), pylist(li, "isin"),
+        iso_dates(li.column("listed").to_numpy()), iso_dates(li.column("delisted").to_numpy()),
         strict=True,
     ):
         if schemata[node] not in _LEGAL:

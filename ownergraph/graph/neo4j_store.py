@@ -172,7 +172,9 @@ class PropertyGraph:
         return out
 
 
-def _source(ws_or_tables: Any, load_paths: Mapping[int, str] | None) -> tuple[dict[str, Any], dict[int, str]]:
+def cache_source(
+    ws_or_tables: Any, load_paths: Mapping[int, str] | None
+) -> tuple[dict[str, Any], dict[int, str]]:
     """The cache tables and load paths of a workspace, or tables given directly."""
     if isinstance(ws_or_tables, Mapping):
         return dict(ws_or_tables), dict(load_paths or {})
@@ -193,7 +195,8 @@ def _ints(table: pa.Table, name: str) -> npt.NDArray[np.int64]:
     return np.asarray(_arr(table, name).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
-def _col(table: pa.Table, name: str) -> list[Any]:
+def pylist(table: pa.Table, name: str) -> list[Any]:
+    """One column of a cache table as a Python list."""
     return list(table.column(name).to_pylist())
 
 
@@ -210,7 +213,7 @@ def _iso_date_array(days: Any) -> pa.Array:
     return pa.array(safe, pa.int32(), mask=open_).cast(pa.date32()).cast(pa.string())
 
 
-def _iso_dates(days: npt.NDArray[np.int32]) -> list[str | None]:
+def iso_dates(days: npt.NDArray[np.int32]) -> list[str | None]:
     """Cache day numbers as ISO strings, None for the open sentinels."""
     return list(_iso_date_array(days).to_pylist())
 
@@ -222,7 +225,8 @@ def _file_array(load_ids: pa.Array, paths: Mapping[int, str]) -> pa.Array:
     return pa.array([paths[k] for k in known], pa.string()).take(where)
 
 
-def _files(load_ids: list[Any], paths: Mapping[int, str]) -> list[str | None]:
+def file_list(load_ids: list[Any], paths: Mapping[int, str]) -> list[str | None]:
+    """The loaded file of each record (by load id), None when unknown."""
     return list(_file_array(pa.array(load_ids, pa.int64()), paths).to_pylist())
 
 
@@ -268,7 +272,7 @@ def _share_arrays(lo: Any, hi: Any, flags: Any) -> dict[str, pa.Array]:
     }
 
 
-def _share_columns(lo: list[int], hi: list[int], flags: list[int]) -> dict[str, list[Any]]:
+def share_lists(lo: list[int], hi: list[int], flags: list[int]) -> dict[str, list[Any]]:
     """:func:`_share_arrays` as Python lists."""
     return {c: list(v.to_pylist()) for c, v in _share_arrays(lo, hi, flags).items()}
 
@@ -382,7 +386,7 @@ def property_graph(ws_or_tables: Any, *, load_paths: Mapping[int, str] | None = 
     Every record of the workspace is included, whatever its dates: queries filter by date.
     Lists that would be empty are null (no property), as ``neo4j-admin import`` does.
     """
-    tables, paths = _source(ws_or_tables, load_paths)
+    tables, paths = cache_source(ws_or_tables, load_paths)
     nodes_t, keys_t, edges_t = tables["nodes"], tables["keys"], tables["edges"]
     ids = _arr(nodes_t, "id")
     n = len(ids)

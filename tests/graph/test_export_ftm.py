@@ -36,7 +36,7 @@ from ownergraph.graph.export import EXPORTERS
 from ownergraph.graph.export_ftm import REGIME_PROGRAM_IDS, FtmExport, export_ftm, percentage_text
 from ownergraph.graph.ftm_vocab import ARRANGEMENT_PREFIX, FTM_COUNTRIES, INFO_PROGRAM_ID
 from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS
-from ownergraph.graph.neo4j_store import _iso_dates
+from ownergraph.graph.neo4j_store import iso_dates
 from ownergraph.graph.shares import parse_share
 from ownergraph.graph.workspace import Workspace
 from ownergraph.loaders.ftm import parse_percentage
@@ -162,15 +162,15 @@ def snapshot(ws: Workspace, ids: dict[str, str] | None = None) -> dict[str, Any]
         (fid[i] for i in e.column("src").to_pylist()), (fid[i] for i in e.column("dst").to_pylist()),
         (OWNERSHIP_KINDS[k] for k in e.column("kind").to_pylist()), e.column("lo").to_pylist(),
         e.column("hi").to_pylist(), e.column("flags").to_pylist(),
-        _iso_dates(e.column("start").to_numpy()), _iso_dates(e.column("end").to_numpy()),
+        iso_dates(e.column("start").to_numpy()), iso_dates(e.column("end").to_numpy()),
         e.column("arrangement").to_pylist(), strict=True))
     d = t["designations"]
     regimes = [REGIME_IDS[r] for r in d.column("regime").to_pylist()]
     des = collections.Counter(zip(
         (fid[i] for i in d.column("node").to_pylist()), regimes, d.column("list").to_pylist(),
-        _iso_dates(d.column("listed").to_numpy()), _iso_dates(d.column("removed").to_numpy()),
+        iso_dates(d.column("listed").to_numpy()), iso_dates(d.column("removed").to_numpy()),
         (eff if r == "ofac-ns-cmic" else None
-         for eff, r in zip(_iso_dates(d.column("effective").to_numpy()), regimes, strict=True)),
+         for eff, r in zip(iso_dates(d.column("effective").to_numpy()), regimes, strict=True)),
         (_carried(r) for r in d.column("reference").to_pylist()),
         strict=True))
     programs = collections.Counter(zip((fid[i] for i in d.column("node").to_pylist()), regimes,
@@ -179,7 +179,7 @@ def snapshot(ws: Workspace, ids: dict[str, str] | None = None) -> dict[str, Any]
     listings = collections.Counter(zip(
         (fid[i] for i in li.column("node").to_pylist()), li.column("mic").to_pylist(),
         li.column("ticker").to_pylist(), li.column("isin").to_pylist(),
-        _iso_dates(li.column("listed").to_numpy()), _iso_dates(li.column("delisted").to_numpy()),
+        iso_dates(li.column("listed").to_numpy()), iso_dates(li.column("delisted").to_numpy()),
         strict=True))
     return {"entities": ents, "keys": dict(keys), "edges": edges, "designations": des, "programs": programs,
             "listings": listings, "per_regime": collections.Counter(regimes)}

@@ -14,6 +14,7 @@ import csv
 import io
 import sys
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -238,17 +239,50 @@ def _bulk_csv_items(path: Path, type_: str) -> Iterator[BulkItem]:
     positional = [f"c{i}" for i in range(len(names))]
     keep = [(p, n) for p, n in zip(positional, names, strict=True) if n]
     first_line = _FirstLines()
-    for chunk in columnar.iter_chunks(path, offset, 2):
-        table = columnar.parse_chunk(chunk, positional)
-        if table is None:
+    for chunk, table, v in _prepared(path, type_, offset, positional, keep):
+        if table is None or v is None:
             with open(path, "rb") as raw:
                 raw.seek(chunk.offset)
                 text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
                 rest = csv.DictReader(text, fieldnames=fieldnames)
                 yield from _reader_items(rest, path, type_, first_line.as_dict(), chunk.first_line - 1)
             return
+        yield from _chunk_items(path, type_, table, chunk.lines, first_line, v)
+
+
+_Prepared = tuple[columnar.Chunk, pa.Table | None, columnar.Validated | None]
+
+
+def _prepared(
+    path: Path, type_: str, offset: int, positional: list[str], keep: list[tuple[str, str]]
+) -> Iterator[_Prepared]:
+    """Each chunk of the file with its parsed and column-validated rows (None where the chunk
+    cannot be parsed column-wise), in file order.
+
+    The next chunk is read, parsed and validated in a worker thread while the caller stores
+    this one: the Arrow kernels release the GIL, so on two cores that work overlaps the
+    caller's. One worker, so chunks come back in order and at most two are held at a time.
+    """
+    chunks = columnar.iter_chunks(path, offset, 2)
+
+    def prepare() -> _Prepared | None:
+        chunk = next(chunks, None)
+        if chunk is None:
+            return None
+        table = columnar.parse_chunk(chunk, positional)
+        if table is None:
+            return chunk, None, None
         table = pa.table({n: table.column(p) for p, n in keep})
-        yield from _chunk_items(path, type_, table, chunk.lines, first_line)
+        return chunk, table, columnar.validate(type_, table)
+
+    with ThreadPoolExecutor(1, thread_name_prefix="bundle-csv") as pool:
+        ahead = pool.submit(prepare)
+        while (item := ahead.result()) is not None:
+            if item[1] is not None:
+                ahead = pool.submit(prepare)
+            yield item
+            if item[1] is None:
+                return
 
 
 class _FirstLines:
@@ -277,15 +311,17 @@ class _FirstLines:
         (in an earlier chunk or row, or earlier in this chunk)."""
         n = len(ids)
         valid = np.asarray(pc.is_valid(ids).to_numpy(zero_copy_only=False), dtype=np.bool_)
-        earlier = [*self._ids, pa.array(list(self.rows), pa.string())]
-        before = pc.is_in(ids, value_set=pa.concat_arrays(earlier))
-        dup = valid & np.asarray(pc.fill_null(before, False).to_numpy(zero_copy_only=False), dtype=np.bool_)
-        codes = pc.dictionary_encode(ids).indices
-        codes_np = np.asarray(pc.fill_null(codes, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-        _u, first = np.unique(codes_np, return_index=True)
-        repeat = np.ones(n, dtype=np.bool_)
-        repeat[first] = False
-        dup |= valid & repeat
+        # one hash table, of this chunk's ids only (Arrow hashes the value set; probing is
+        # cheaper): each id's first position in the chunk (a later position repeats it), then
+        # where the ids kept from earlier chunks occur in it
+        first = pc.index_in(ids, value_set=ids)
+        pos = np.asarray(pc.fill_null(first, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        dup = valid & (pos != np.arange(n))
+        for earlier in [*self._ids, pa.array(list(self.rows), pa.string())]:
+            if len(earlier):
+                hit = pc.drop_null(pc.index_in(earlier, value_set=ids)).to_numpy(zero_copy_only=False)
+                dup[np.asarray(hit, dtype=np.int64)] = True
+        dup &= valid
         keep = pa.array(valid & ~dup)
         self._ids.append(ids.filter(keep))
         self._lines.append(lines[valid & ~dup])
@@ -293,9 +329,13 @@ class _FirstLines:
 
 
 def _chunk_items(
-    path: Path, type_: str, table: pa.Table, lines: npt.NDArray[np.int64], first_line: _FirstLines
+    path: Path,
+    type_: str,
+    table: pa.Table,
+    lines: npt.NDArray[np.int64],
+    first_line: _FirstLines,
+    v: columnar.Validated,
 ) -> Iterator[BulkItem]:
-    v = columnar.validate(type_, table)
     n = table.num_rows
     line_list: list[int] = lines.tolist()
     dup = first_line.add(v.ids, lines) if v.ids is not None else np.zeros(n, dtype=np.bool_)

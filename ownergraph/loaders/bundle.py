@@ -316,7 +316,7 @@ class _FirstLines:
         # where the ids kept from earlier chunks occur in it
         first = pc.index_in(ids, value_set=ids)
         pos = np.asarray(pc.fill_null(first, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-        dup = valid & (pos != np.arange(n))
+        dup: npt.NDArray[np.bool_] = valid & (pos != np.arange(n))
         for earlier in [*self._ids, pa.array(list(self.rows), pa.string())]:
             if len(earlier):
                 hit = pc.drop_null(pc.index_in(earlier, value_set=ids)).to_numpy(zero_copy_only=False)

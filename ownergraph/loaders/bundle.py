@@ -309,18 +309,19 @@ class _FirstLines:
     def add(self, ids: pa.Array, lines: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
         """Register a chunk's ids (null: none); returns which rows repeat an id seen before
         (in an earlier chunk or row, or earlier in this chunk)."""
-        n = len(ids)
         valid = np.asarray(pc.is_valid(ids).to_numpy(zero_copy_only=False), dtype=np.bool_)
-        # one hash table, of this chunk's ids only (Arrow hashes the value set; probing is
-        # cheaper): each id's first position in the chunk (a later position repeats it), then
-        # where the ids kept from earlier chunks occur in it
-        first = pc.index_in(ids, value_set=ids)
-        pos = np.asarray(pc.fill_null(first, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-        dup: npt.NDArray[np.bool_] = valid & (pos != np.arange(n))
-        for earlier in [*self._ids, pa.array(list(self.rows), pa.string())]:
-            if len(earlier):
-                hit = pc.drop_null(pc.index_in(earlier, value_set=ids)).to_numpy(zero_copy_only=False)
-                dup[np.asarray(hit, dtype=np.int64)] = True
+        # one hash pass over the chunk's ids: codes are given in order of first appearance, so a
+        # row repeats an id of this chunk exactly when its code is not above every earlier one
+        codes = pc.dictionary_encode(ids).indices
+        codes_np = np.asarray(pc.fill_null(codes, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        seen_max = np.maximum.accumulate(np.concatenate(([-1], codes_np)))[:-1]
+        dup: npt.NDArray[np.bool_] = valid & (codes_np <= seen_max)
+        # the ids kept from earlier chunks probe a hash table of this chunk's ids (Arrow hashes
+        # the value set, the small side here)
+        earlier = pa.concat_arrays([*self._ids, pa.array(list(self.rows), pa.string())])
+        if len(earlier):
+            hit = pc.drop_null(pc.index_in(earlier, value_set=ids)).to_numpy(zero_copy_only=False)
+            dup[np.asarray(hit, dtype=np.int64)] = True
         dup &= valid
         keep = pa.array(valid & ~dup)
         self._ids.append(ids.filter(keep))

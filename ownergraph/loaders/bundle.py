@@ -13,8 +13,10 @@ import codecs
 import csv
 import io
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -239,25 +241,40 @@ def _bulk_csv_items(path: Path, type_: str) -> Iterator[BulkItem]:
     positional = [f"c{i}" for i in range(len(names))]
     keep = [(p, n) for p, n in zip(positional, names, strict=True) if n]
     first_line = _FirstLines()
-    for chunk, table, v in _prepared(path, type_, offset, positional, keep):
-        if table is None or v is None:
+    for ready in _prepared(path, type_, offset, positional, keep, first_line):
+        if isinstance(ready, columnar.Chunk):
             with open(path, "rb") as raw:
-                raw.seek(chunk.offset)
+                raw.seek(ready.offset)
                 text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
                 rest = csv.DictReader(text, fieldnames=fieldnames)
-                yield from _reader_items(rest, path, type_, first_line.as_dict(), chunk.first_line - 1)
+                yield from _reader_items(rest, path, type_, first_line.as_dict(), ready.first_line - 1)
             return
-        yield from _chunk_items(path, type_, table, chunk.lines, first_line, v)
+        yield from _chunk_items(path, type_, ready, first_line)
 
 
-_Prepared = tuple[columnar.Chunk, pa.Table | None, columnar.Validated | None]
+@dataclass(frozen=True)
+class _Ready:
+    """One chunk parsed and validated column-wise."""
+
+    table: pa.Table
+    lines: npt.NDArray[np.int64]
+    v: columnar.Validated
+    dup: npt.NDArray[np.bool_]
+    """Rows whose entity id an earlier row has."""
+    locators: pa.Array
 
 
 def _prepared(
-    path: Path, type_: str, offset: int, positional: list[str], keep: list[tuple[str, str]]
-) -> Iterator[_Prepared]:
-    """Each chunk of the file with its parsed and column-validated rows (None where the chunk
-    cannot be parsed column-wise), in file order.
+    path: Path,
+    type_: str,
+    offset: int,
+    positional: list[str],
+    keep: list[tuple[str, str]],
+    first_line: _FirstLines,
+) -> Iterator[_Ready | columnar.Chunk]:
+    """Each chunk of the file parsed, validated and checked for duplicate ids, in file order;
+    the first that cannot be parsed column-wise comes back as its bare :class:`Chunk`, and
+    ends the iteration.
 
     The next chunk is read, parsed and validated in a worker thread while the caller stores
     this one: the Arrow kernels release the GIL, so on two cores that work overlaps the
@@ -265,23 +282,27 @@ def _prepared(
     """
     chunks = columnar.iter_chunks(path, offset, 2)
 
-    def prepare() -> _Prepared | None:
+    def prepare() -> _Ready | columnar.Chunk | None:
         chunk = next(chunks, None)
         if chunk is None:
             return None
         table = columnar.parse_chunk(chunk, positional)
         if table is None:
-            return chunk, None, None
+            return chunk
         table = pa.table({n: table.column(p) for p, n in keep})
-        return chunk, table, columnar.validate(type_, table)
+        v = columnar.validate(type_, table)
+        lines = chunk.lines
+        dup = first_line.add(v.ids, lines) if v.ids is not None else np.zeros(len(lines), dtype=np.bool_)
+        locators = pc.binary_join_element_wise(f"{path.name}:", pc.cast(pa.array(lines), pa.string()), "")
+        return _Ready(table, lines, v, dup, locators)
 
     with ThreadPoolExecutor(1, thread_name_prefix="bundle-csv") as pool:
         ahead = pool.submit(prepare)
         while (item := ahead.result()) is not None:
-            if item[1] is not None:
+            if isinstance(item, _Ready):
                 ahead = pool.submit(prepare)
             yield item
-            if item[1] is None:
+            if not isinstance(item, _Ready):
                 return
 
 
@@ -294,8 +315,15 @@ class _FirstLines:
         self.rows: dict[str, int] = {}
         self._ids: list[pa.Array] = []
         self._lines: list[npt.NDArray[np.int64]] = []
+        # chunks are added by the worker that prepares them while the reader asks about the
+        # ones before (a first line, once known, never changes)
+        self._lock = threading.Lock()
 
     def as_dict(self) -> dict[str, int]:
+        with self._lock:
+            return self._as_dict()
+
+    def _as_dict(self) -> dict[str, int]:
         for ids, lines in zip(self._ids, self._lines, strict=True):
             for eid, line in zip(ids.to_pylist(), lines.tolist(), strict=True):
                 self.rows.setdefault(eid, line)
@@ -309,6 +337,10 @@ class _FirstLines:
     def add(self, ids: pa.Array, lines: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
         """Register a chunk's ids (null: none); returns which rows repeat an id seen before
         (in an earlier chunk or row, or earlier in this chunk)."""
+        with self._lock:
+            return self._add(ids, lines)
+
+    def _add(self, ids: pa.Array, lines: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
         valid = np.asarray(pc.is_valid(ids).to_numpy(zero_copy_only=False), dtype=np.bool_)
         # one hash pass over the chunk's ids: codes are given in order of first appearance, so a
         # row repeats an id of this chunk exactly when its code is not above every earlier one
@@ -329,19 +361,10 @@ class _FirstLines:
         return dup
 
 
-def _chunk_items(
-    path: Path,
-    type_: str,
-    table: pa.Table,
-    lines: npt.NDArray[np.int64],
-    first_line: _FirstLines,
-    v: columnar.Validated,
-) -> Iterator[BulkItem]:
+def _chunk_items(path: Path, type_: str, ready: _Ready, first_line: _FirstLines) -> Iterator[BulkItem]:
+    table, v, dup, locators = ready.table, ready.v, ready.dup, ready.locators
     n = table.num_rows
-    line_list: list[int] = lines.tolist()
-    dup = first_line.add(v.ids, lines) if v.ids is not None else np.zeros(n, dtype=np.bool_)
-    name = path.name
-    locators = pc.binary_join_element_wise(f"{name}:", pc.cast(pa.array(lines), pa.string()), "")
+    line_list: list[int] = ready.lines.tolist()
     special = np.flatnonzero(~v.ok | dup).tolist()
     raw = table.take(pa.array(special, pa.int64())).to_pylist() if special else []
     start = 0

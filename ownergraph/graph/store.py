@@ -434,7 +434,14 @@ _REF_FIELDS: dict[str, tuple[str, ...]] = {
 def in_thread(fn: Callable[..., _T], *args: Any) -> Future[_T]:
     """``fn(*args)`` run in a new thread: for Arrow and numpy work that releases the GIL, so that
     it overlaps with the caller's on a second core. Its result or exception comes back through
-    the future's ``result()``."""
+    the future's ``result()``.
+
+    >>> in_thread(int, "7").result()
+    7
+    >>> in_thread(int, "x").result()
+    Traceback (most recent call last):
+    ValueError: invalid literal for int() with base 10: 'x'
+    """
     future: Future[_T] = Future()
 
     def run() -> None:

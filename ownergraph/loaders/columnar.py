@@ -191,8 +191,29 @@ def py_strip(col: pa.Array) -> pa.Array:
 
 
 def _mask(arr: pa.Array | pa.ChunkedArray) -> Mask:
-    """A boolean Arrow array as numpy, null as False."""
-    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=np.bool_)
+    """A boolean Arrow array as numpy, null as False.
+
+    Read from the bit buffers (values and validity) directly: ``fill_null`` on a boolean array
+    with nulls costs about as much as the kernel that made it.
+
+    >>> _mask(pa.array([True, None, False, True])[1:]).tolist()
+    [False, False, True]
+    """
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    n = len(arr)
+    if arr.type != pa.bool_() or n == 0:
+        return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=np.bool_)
+    validity, values = arr.buffers()[:2]
+
+    def bits(buf: pa.Buffer) -> Mask:
+        packed = np.frombuffer(buf, dtype=np.uint8)
+        return np.unpackbits(packed, bitorder="little")[arr.offset : arr.offset + n].view(np.bool_)
+
+    out = bits(values)
+    if validity is not None and arr.null_count:
+        out = out & bits(validity)
+    return out
 
 
 def _blank(col: pa.Array) -> Mask:
@@ -389,10 +410,10 @@ def _shares(col: pa.Array) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]
     ok = unknown.copy()
     if not matched.any():
         return lo, hi, flags, ok
-    filled = pc.fill_null(m, {"op": "", "ai": "", "af": "", "sep": "", "bi": "", "bf": "", "cl": ""})
 
     def field(name: str) -> pa.Array:
-        return pc.struct_field(filled, name)
+        # filled field by field: filling the struct instead costs ~200 times more
+        return pc.fill_null(pc.struct_field(m, name), "")
 
     def eq(name: str, *values: str) -> Mask:
         f = field(name)

@@ -231,9 +231,24 @@ def _ascii_in(col: pa.Array, allowed: Sequence[str]) -> tuple[pa.Array, Mask]:
 
 
 def _opt(col: pa.Array) -> pa.Array:
-    """An optional string: stripped, empty -> null."""
+    """An optional string: stripped, empty -> null.
+
+    The empty values are nulled in the validity bitmap over the same data (``if_else`` would
+    copy every string).
+
+    >>> _opt(pa.array([" a ", "", None, "  ", "b"])).to_pylist()
+    ['a', None, None, None, 'b']
+    """
     s = py_strip(col)
-    return pc.if_else(pc.equal(pc.binary_length(s), 0), pa.scalar(None, pa.string()), s)
+    keep = _mask(pc.greater(pc.binary_length(s), 0))
+    if keep.all() or s.type != pa.string():
+        return s if keep.all() else pc.if_else(pa.array(keep), s, pa.scalar(None, s.type))
+    if s.offset:
+        s = pa.concat_arrays([s])
+    validity = pa.py_buffer(np.packbits(keep, bitorder="little"))
+    return pa.Array.from_buffers(
+        pa.string(), len(s), [validity, *s.buffers()[1:]], null_count=len(s) - int(keep.sum())
+    )
 
 
 def _date_col(col: pa.Array, *, past: bool, today: dt.date) -> tuple[pa.Array, Mask, npt.NDArray[np.int64]]:

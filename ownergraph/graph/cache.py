@@ -30,7 +30,7 @@ import pyarrow.ipc as ipc
 
 from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS
 from ownergraph.graph.snapshots import apply_snapshots
-from ownergraph.graph.store import Store, strong_keys
+from ownergraph.graph.store import Store, in_thread, strong_keys
 
 __all__ = [
     "EPOCH",
@@ -159,19 +159,33 @@ def build_cache(store: Store, folder: Path, builtin_venues: list[dict[str, Any]]
     key_order = np.lexsort((key_pos, key_rec))
     key_rec = key_rec[key_order]
     key_str = pa.concat_arrays([rec_ids, extra_keys]).take(pa.array(key_order))
-    encoded = pc.dictionary_encode(key_str)
-    codes = encoded.indices.to_numpy().astype(np.int64)
-    uniques = encoded.dictionary
-    n_keys = len(uniques)
+    # the keys are hashed in a worker thread (Arrow releases the GIL) while this one reads the
+    # ownership records; their ends are then looked up among the keys the same way while the
+    # components are found below
+    encoding = in_thread(pc.dictionary_encode, key_str)
     sameas: list[tuple[str, str]] = []
     for _l, _loc, _seq, d in store.iter_other("sameas"):
         sameas.append((d["id_a"], d["id_b"]))
+    raw = store.records(
+        "ownership",
+        ["seq", "owner_id", "owned_id", "lo", "hi", "flags", "kind", "arrangement", "start", "end", "source",
+         "load_id", "locator"],
+    )  # fmt: skip
+    encoded = encoding.result()
+    codes = encoded.indices.to_numpy().astype(np.int64)
+    uniques = encoded.dictionary
+    n_keys = len(uniques)
 
     def key_index(values: pa.Array) -> npt.NDArray[np.int64]:
         """Position of each value among the keys, -1 where it is none."""
         idx = pc.index_in(values, value_set=uniques)
         return np.asarray(pc.fill_null(idx, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
+    end_keys = in_thread(
+        key_index,
+        pa.chunked_array([*raw.column("owner_id").chunks, *raw.column("owned_id").chunks], pa.string())
+        .combine_chunks(),
+    )
     src = key_rec
     dst = codes + n_rec
     if sameas:
@@ -266,19 +280,15 @@ def build_cache(store: Store, folder: Path, builtin_venues: list[dict[str, Any]]
             idx = np.where(pos >= 0, val_key[np.maximum(pos, 0)], -1)
         else:
             idx = key_index(arr)
-        out = np.where(idx >= 0, key_node[np.maximum(idx, 0)], -1)
-        return np.asarray(out, dtype=np.int64)
+        return key_nodes(idx)
+
+    def key_nodes(idx: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The node of each key position, -1 where none."""
+        return np.asarray(np.where(idx >= 0, key_node[np.maximum(idx, 0)], -1), dtype=np.int64)
 
     # -- ownership edges -----------------------------------------------------------------------
-    raw = store.records(
-        "ownership",
-        ["seq", "owner_id", "owned_id", "lo", "hi", "flags", "kind", "arrangement", "start", "end", "source",
-         "load_id", "locator"],
-    )  # fmt: skip
     okind = _codes(raw.column("kind"), OWNERSHIP_KINDS, "ownership")
-    ends = resolve(
-        pa.chunked_array([*raw.column("owner_id").chunks, *raw.column("owned_id").chunks], pa.string())
-    )
+    ends = key_nodes(end_keys.result())
     all_edges = pa.table(
         {
             "src": pa.array(ends[: len(raw)].astype(np.int32)),

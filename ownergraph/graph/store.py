@@ -27,9 +27,11 @@ import hashlib
 import os
 import secrets
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -53,10 +55,13 @@ __all__ = [
     "Store",
     "byte_table",
     "has_bytes",
+    "in_thread",
     "json_strings",
     "record_id",
     "record_ids",
 ]
+
+_T = TypeVar("_T")
 
 SCHEMA_VERSION = 2
 """2: bulk-loaded records kept as Arrow segments (``segment`` table, ``records/``)."""
@@ -426,6 +431,29 @@ _REF_FIELDS: dict[str, tuple[str, ...]] = {
 :meth:`Store.dangling`)."""
 
 
+def in_thread(fn: Callable[..., _T], *args: Any) -> Future[_T]:
+    """``fn(*args)`` run in a new thread: for Arrow and numpy work that releases the GIL, so that
+    it overlaps with the caller's on a second core. Its result or exception comes back through
+    the future's ``result()``.
+
+    >>> in_thread(int, "7").result()
+    7
+    >>> in_thread(int, "x").result()
+    Traceback (most recent call last):
+    ValueError: invalid literal for int() with base 10: 'x'
+    """
+    future: Future[_T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(fn(*args))
+        except BaseException as e:  # handed to the caller by result()
+            future.set_exception(e)
+
+    threading.Thread(target=run, name="ownergraph-worker", daemon=True).start()
+    return future
+
+
 class _LoadRefs:
     """What one open load stored: the entity keys it added and the ids its records name, so
     that :meth:`Store.dangling` asks SQLite only about ids this load did not define itself."""
@@ -493,6 +521,7 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._refs: dict[int, _LoadRefs] = {}
+        self._missing: dict[int, Future[list[str]]] = {}
         try:
             self.conn = sqlite3.connect(str(path), isolation_level=None, timeout=30)
         except sqlite3.Error as e:
@@ -570,6 +599,7 @@ class Store:
 
     def _end_state(self) -> None:
         self._refs.clear()
+        self._missing.clear()
         self._pending.clear()
         self._seq.clear()
 
@@ -837,12 +867,15 @@ class Store:
         pending segment rows, and its SQLite rows repeating a pending row): the first of each
         content hash in ``seq`` order stays, as ``INSERT OR IGNORE`` keeps it among SQLite rows."""
         dropped = 0
+        work: list[tuple[str, pa.Table, pa.Table]] = []
         for type_ in _SEGMENT_TYPES:
             pending = self._pending_table(type_)
-            if pending is None or pending.num_rows == 0:
-                continue
-            mine = self._this_load(type_, load_id)
-            if self._distinct(type_, [mine, pending]):
+            if pending is not None and pending.num_rows:
+                work.append((type_, pending, self._this_load(type_, load_id)))
+        # the types' checks are Arrow hash passes, which release the GIL: side by side
+        checks = [in_thread(self._distinct, type_, [mine, pending]) for type_, pending, mine in work]
+        for (type_, pending, mine), check in zip(work, checks, strict=True):
+            if check.result():
                 continue
             # some record repeats (rare in real files): find which by record id
             n_sql = mine.num_rows
@@ -881,6 +914,11 @@ class Store:
         """Remove from the open load the records stored before them (by content hash): earlier
         in this load, or by earlier loads in SQLite or in a committed segment. Returns how
         many."""
+        track = self._refs.get(load_id)
+        if track is not None:
+            # what :meth:`dangling` asks next, found meanwhile: dropping records (stored already)
+            # changes no answer, as the ids they define are stored too
+            self._missing[load_id] = in_thread(track.missing)
         dropped = self._drop_repeats(load_id)
         for type_ in _SEGMENT_TYPES:
             segments = self._stored_segments(type_)
@@ -936,10 +974,11 @@ class Store:
         segments; the rows that name one of those missing are then found in one pass.
         """
         track = self._refs.pop(load_id, None)
+        found_early = self._missing.pop(load_id, None)
         if track is None:
             cand = self._referenced(load_id)
         else:
-            cand = track.missing()
+            cand = track.missing() if found_early is None else found_early.result()
         missing: list[str] = []
         stored_keys = self._stored_keys() if cand and self._segment_files("entity") else None
         for i in range(0, len(cand), 500):

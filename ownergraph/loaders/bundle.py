@@ -13,7 +13,10 @@ import codecs
 import csv
 import io
 import sys
+import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -238,17 +241,69 @@ def _bulk_csv_items(path: Path, type_: str) -> Iterator[BulkItem]:
     positional = [f"c{i}" for i in range(len(names))]
     keep = [(p, n) for p, n in zip(positional, names, strict=True) if n]
     first_line = _FirstLines()
-    for chunk in columnar.iter_chunks(path, offset, 2):
-        table = columnar.parse_chunk(chunk, positional)
-        if table is None:
+    for ready in _prepared(path, type_, offset, positional, keep, first_line):
+        if isinstance(ready, columnar.Chunk):
             with open(path, "rb") as raw:
-                raw.seek(chunk.offset)
+                raw.seek(ready.offset)
                 text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
                 rest = csv.DictReader(text, fieldnames=fieldnames)
-                yield from _reader_items(rest, path, type_, first_line.as_dict(), chunk.first_line - 1)
+                yield from _reader_items(rest, path, type_, first_line.as_dict(), ready.first_line - 1)
             return
+        yield from _chunk_items(path, type_, ready, first_line)
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """One chunk parsed and validated column-wise."""
+
+    table: pa.Table
+    lines: npt.NDArray[np.int64]
+    v: columnar.Validated
+    dup: npt.NDArray[np.bool_]
+    """Rows whose entity id an earlier row has."""
+    locators: pa.Array
+
+
+def _prepared(
+    path: Path,
+    type_: str,
+    offset: int,
+    positional: list[str],
+    keep: list[tuple[str, str]],
+    first_line: _FirstLines,
+) -> Iterator[_Ready | columnar.Chunk]:
+    """Each chunk of the file parsed, validated and checked for duplicate ids, in file order;
+    the first that cannot be parsed column-wise comes back as its bare :class:`Chunk`, and
+    ends the iteration.
+
+    The next chunk is read, parsed and validated in a worker thread while the caller stores
+    this one: the Arrow kernels release the GIL, so on two cores that work overlaps the
+    caller's. One worker, so chunks come back in order and at most two are held at a time.
+    """
+    chunks = columnar.iter_chunks(path, offset, 2)
+
+    def prepare() -> _Ready | columnar.Chunk | None:
+        chunk = next(chunks, None)
+        if chunk is None:
+            return None
+        table = columnar.parse_chunk(chunk, positional)
+        if table is None:
+            return chunk
         table = pa.table({n: table.column(p) for p, n in keep})
-        yield from _chunk_items(path, type_, table, chunk.lines, first_line)
+        v = columnar.validate(type_, table)
+        lines = chunk.lines
+        dup = first_line.add(v.ids, lines) if v.ids is not None else np.zeros(len(lines), dtype=np.bool_)
+        locators = pc.binary_join_element_wise(f"{path.name}:", pc.cast(pa.array(lines), pa.string()), "")
+        return _Ready(table, lines, v, dup, locators)
+
+    with ThreadPoolExecutor(1, thread_name_prefix="bundle-csv") as pool:
+        ahead = pool.submit(prepare)
+        while (item := ahead.result()) is not None:
+            if isinstance(item, _Ready):
+                ahead = pool.submit(prepare)
+            yield item
+            if not isinstance(item, _Ready):
+                return
 
 
 class _FirstLines:
@@ -260,8 +315,15 @@ class _FirstLines:
         self.rows: dict[str, int] = {}
         self._ids: list[pa.Array] = []
         self._lines: list[npt.NDArray[np.int64]] = []
+        # chunks are added by the worker that prepares them while the reader asks about the
+        # ones before (a first line, once known, never changes)
+        self._lock = threading.Lock()
 
     def as_dict(self) -> dict[str, int]:
+        with self._lock:
+            return self._as_dict()
+
+    def _as_dict(self) -> dict[str, int]:
         for ids, lines in zip(self._ids, self._lines, strict=True):
             for eid, line in zip(ids.to_pylist(), lines.tolist(), strict=True):
                 self.rows.setdefault(eid, line)
@@ -275,32 +337,34 @@ class _FirstLines:
     def add(self, ids: pa.Array, lines: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
         """Register a chunk's ids (null: none); returns which rows repeat an id seen before
         (in an earlier chunk or row, or earlier in this chunk)."""
-        n = len(ids)
+        with self._lock:
+            return self._add(ids, lines)
+
+    def _add(self, ids: pa.Array, lines: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
         valid = np.asarray(pc.is_valid(ids).to_numpy(zero_copy_only=False), dtype=np.bool_)
-        earlier = [*self._ids, pa.array(list(self.rows), pa.string())]
-        before = pc.is_in(ids, value_set=pa.concat_arrays(earlier))
-        dup = valid & np.asarray(pc.fill_null(before, False).to_numpy(zero_copy_only=False), dtype=np.bool_)
+        # one hash pass over the chunk's ids: codes are given in order of first appearance, so a
+        # row repeats an id of this chunk exactly when its code is not above every earlier one
         codes = pc.dictionary_encode(ids).indices
         codes_np = np.asarray(pc.fill_null(codes, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-        _u, first = np.unique(codes_np, return_index=True)
-        repeat = np.ones(n, dtype=np.bool_)
-        repeat[first] = False
-        dup |= valid & repeat
+        seen_max = np.maximum.accumulate(np.concatenate(([-1], codes_np)))[:-1]
+        dup: npt.NDArray[np.bool_] = valid & (codes_np <= seen_max)
+        # the ids kept from earlier chunks probe a hash table of this chunk's ids (Arrow hashes
+        # the value set, the small side here)
+        earlier = pa.concat_arrays([*self._ids, pa.array(list(self.rows), pa.string())])
+        if len(earlier):
+            hit = pc.drop_null(pc.index_in(earlier, value_set=ids)).to_numpy(zero_copy_only=False)
+            dup[np.asarray(hit, dtype=np.int64)] = True
+        dup &= valid
         keep = pa.array(valid & ~dup)
         self._ids.append(ids.filter(keep))
         self._lines.append(lines[valid & ~dup])
         return dup
 
 
-def _chunk_items(
-    path: Path, type_: str, table: pa.Table, lines: npt.NDArray[np.int64], first_line: _FirstLines
-) -> Iterator[BulkItem]:
-    v = columnar.validate(type_, table)
+def _chunk_items(path: Path, type_: str, ready: _Ready, first_line: _FirstLines) -> Iterator[BulkItem]:
+    table, v, dup, locators = ready.table, ready.v, ready.dup, ready.locators
     n = table.num_rows
-    line_list: list[int] = lines.tolist()
-    dup = first_line.add(v.ids, lines) if v.ids is not None else np.zeros(n, dtype=np.bool_)
-    name = path.name
-    locators = pc.binary_join_element_wise(f"{name}:", pc.cast(pa.array(lines), pa.string()), "")
+    line_list: list[int] = ready.lines.tolist()
     special = np.flatnonzero(~v.ok | dup).tolist()
     raw = table.take(pa.array(special, pa.int64())).to_pylist() if special else []
     start = 0

@@ -394,3 +394,20 @@ def test_memory_primitives(dated: Workspace) -> None:
     assert view.fixpoint([a], False, rule) == {a: 0, b: 1}
     assert view.fixpoint([a], True, rule) == {a: 0, b: 1, c: 2, d: 3}
     assert rule.meets(500_000, True, False, upper=False) and not rule.meets(500_000, True, False, upper=True)
+
+
+def test_indices_scan_and_hash_index_agree(dated: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A few keys are found by a scan of the key column, without the hash index of every key;
+    many keys (or any once :meth:`GraphView.index` was asked often) through that index: the same
+    answers either way, repeated and unknown keys included."""
+    import ownergraph.graph.view as view_module
+
+    keys = ["d", "nope", "a", "d", "", "c"]
+    view = dated.graph()
+    scanned = view.indices(keys).tolist()
+    assert view._key_index is None
+    monkeypatch.setattr(view_module, "SCAN_MAX", 2)
+    fresh = dated.graph()
+    hashed = fresh.indices(keys).tolist()
+    assert fresh._key_index is not None
+    assert scanned == hashed == [3, -1, 0, 3, -1, 2]

@@ -481,9 +481,9 @@ def test_cli_engine_option(
 def test_neo4j_view_reads_only_what_the_query_needs(
     neo4j_uri: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    """``restricted``, ``path`` and ``ownership`` run on the server (fixpoint rounds, BFS hops,
-    cones) and read only the edges around their answers; the whole graph's arrays are read
-    only by a query that walks them (``loopholes``), and the rows are the same either way."""
+    """Every query runs on the server (fixpoint rounds, BFS hops, cones, the bounded walks of
+    ``loopholes`` and ``exposure``) and reads only the edges around its answers, never the
+    whole graph's arrays, with the memory engine's rows."""
     ws = ownergraph.open(tmp_path / "ws")
     try:
         (report,) = ws.load([random_bundle(tmp_path / "bundle", 5)])
@@ -505,7 +505,18 @@ def test_neo4j_view_reads_only_what_the_query_needs(
                     same(key, want, outcome(lambda k=key, lt=look: ownership(view, k, look_through=lt)))
             assert not view.loaded, view.timings
             assert "read edges" in view.timings and "read entities" in view.timings
-            same("loopholes", dump(loopholes(mem)), dump(loopholes(view)))
-            assert view.loaded and view.m == mem.m
+        for query in (
+            partial(loopholes, regimes=REGIME_IDS),
+            partial(loopholes, max_depth=2),
+            partial(exposure, holdings=plan.lines),
+            partial(exposure, holdings=plan.lines, max_depth=2),
+        ):
+            with open_view("neo4j", uri=neo4j_uri, as_of=day, **auth) as view:
+                want = dump(query(mem))
+                assert want, "the bundle gives rows"
+                same(repr(query), want, dump(query(view)))
+                assert not view.loaded, view.timings
+        with open_view("neo4j", uri=neo4j_uri, as_of=day, **auth) as view:
+            assert view.m == mem.m and view.loaded  # the whole graph's arrays, read when asked for
     finally:
         ws.close()

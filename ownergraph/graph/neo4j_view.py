@@ -788,6 +788,17 @@ class Neo4jView(GraphView):
             self._connection(), self._types(), self.as_of, self._ids_of, self._nodes_of, seeds, upper, rule
         )
 
+    def fixpoints(
+        self, units: Sequence[Iterable[int]], upper: bool, rule: FixpointRule
+    ) -> list[dict[int, int]]:
+        """The fixpoints of many units on the server, one round of Cypher per synchronous round
+        for all of them (:func:`ownergraph.graph.neo4j_cypher.fixpoints`)."""
+        from ownergraph.graph import neo4j_cypher
+
+        return neo4j_cypher.fixpoints(
+            self._connection(), self._types(), self.as_of, self._ids_of, self._nodes_of, units, upper, rule
+        )
+
     def steps(self, kinds: frozenset[int] | None, directed: bool) -> Steps:
         """One BFS hop per Cypher query, for the shared path searches."""
         from ownergraph.graph import neo4j_cypher

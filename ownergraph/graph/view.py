@@ -348,6 +348,14 @@ class GraphView:
 
         return array_fixpoint(self, seeds, upper, rule)
 
+    def fixpoints(
+        self, units: Sequence[Iterable[int]], upper: bool, rule: FixpointRule
+    ) -> list[dict[int, int]]:
+        """:meth:`fixpoint` of each unit's seeds (the UK's one unit per designated person)."""
+        from ownergraph.graph.backend import array_fixpoint
+
+        return [array_fixpoint(self, seeds, upper, rule) for seeds in units]
+
     # -- networkx ------------------------------------------------------------------------------
     def to_networkx(self, nodes: Iterable[int] | None = None) -> nx.MultiDiGraph[str]:
         """The view (or the subgraph induced by ``nodes``) as a ``networkx.MultiDiGraph``.

@@ -583,6 +583,28 @@ class _Around(Mapping[str, pa.Table]):
         return len(_TABLES)
 
 
+class _SubView(GraphView):
+    """A subgraph of a :class:`Neo4jView` (:meth:`Neo4jView.around`): its own edges, the
+    parent's node numbering; node names, kinds and every other table come from the parent when
+    first used, so a search that shows only ids never reads the node table."""
+
+    def __init__(self, parent: Neo4jView, edges: pa.Table) -> None:
+        self._parent = parent
+        tables = _Around(parent._tables, edges)
+        GraphView.__init__(self, tables, parent.as_of, load_paths=parent._reader.paths)
+
+    def _index_nodes(self, tables: Mapping[str, pa.Table]) -> None:
+        self.n = self._parent.n
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("_ids", "_names", "kinds") and "_parent" in self.__dict__:
+            return getattr(self._parent, name)
+        raise AttributeError(name)
+
+    def ids(self) -> list[str]:
+        return self._parent.ids()
+
+
 def read_tables(
     conn: _Conn, as_of: dt.date, *, timings: dict[str, float] | None = None
 ) -> tuple[dict[str, pa.Table], dict[int, str]]:
@@ -703,7 +725,7 @@ class Neo4jView(GraphView):
             self._ids = pa.array(ids, pa.string())
             self._id_cache = ids
         elif name in _NODE_ATTRS:
-            self._index_nodes(self._tables["nodes"])
+            GraphView._index_nodes(self, self._tables)
         elif name in _DESIGNATION_ATTRS:
             self._index_designations(self._tables["designations"])
         elif name in _EDGE_ATTRS:
@@ -820,8 +842,7 @@ class Neo4jView(GraphView):
         if self.loaded:
             return self
         keys = self._ids_of(sorted({int(x) for x in nodes}))
-        edges = self._reader.edges(keys, direction)
-        return GraphView(_Around(self._tables, edges), self.as_of, load_paths=self._reader.paths)
+        return _SubView(self, self._reader.edges(keys, direction))
 
     def cone(self, q: int, direction: str, kinds: frozenset[int]) -> GraphView:
         """The subgraph at every entity with a walk of ``kinds`` edges to (``up``) or from

@@ -493,6 +493,10 @@ def test_neo4j_view_reads_only_what_the_query_needs(
         day = "2025-01-01"
         mem = ws.graph(day)
         plan = plan_for(mem, sample=10, seed=5)
+        with open_view("neo4j", uri=neo4j_uri, as_of=day, **auth) as view:  # paths show ids only
+            for a, b in plan.pairs:
+                same(f"{a}-{b}", dump(paths(mem, a, b, k=2)), dump(paths(view, a, b, k=2)))
+            assert "read edges" in view.timings and "read entities" not in view.timings, view.timings
         with open_view("neo4j", uri=neo4j_uri, as_of=day, **auth) as view:
             assert "Neo4jView" in repr(view) and not view.loaded
             for regime in REGIME_IDS:

@@ -7,10 +7,11 @@ the property graph written by :func:`ownergraph.graph.neo4j_store.push` (schema 
 ``docs/neo4j-schema.md``) with parameterised Cypher, and nothing before a query needs it.
 
 The primitives that carry a query's work run on the server (:mod:`ownergraph.graph.neo4j_cypher`):
-``fixpoint`` (``restricted``, and through it ``loopholes`` and ``exposure``) in one Cypher round
-per synchronous round, ``steps`` (the BFS hops of ``path``) one query per hop, ``cone`` (the
-look-through cone of ``ownership``) hop by hop; ``around`` then reads only the edges at the
-nodes of an answer, to explain it with the shared code (derivations, hops, stakes).
+``fixpoint``/``fixpoints`` (``restricted``, and through it ``loopholes`` and ``exposure``) in one
+Cypher round per synchronous round (all the UK's chains in one), ``steps`` (the BFS hops of
+``path``) one query per hop, ``cone`` (the look-through cone of ``ownership``) hop by hop;
+``around`` reads only the edges at some nodes: to explain an answer with the shared code
+(derivations, hops, stakes), and hop by hop the subgraph a loophole or exposure search needs.
 
 What is read is laid out as the in-memory engine's columns, each table when first needed:
 
@@ -20,8 +21,8 @@ What is read is laid out as the in-memory engine's columns, each table when firs
   ``CONSOLIDATES``) that have started by the date (``start <= $as_of``: the server leaves out
   the future) become edge records; the shared view code keeps the edges active on the date, one
   per (owner, owned, kind) by latest ``start`` and then ``seq``, and builds the CSR arrays. The
-  whole graph's edges are read only when a query walks the arrays itself (the loophole patterns
-  and exposure's relation searches; :attr:`Neo4jView.loaded` tells). Ended records stay in the
+  whole graph's edges are read only when a caller reads the view's arrays directly (no query
+  does; :attr:`Neo4jView.loaded` tells). Ended records stay in the
   table: the ``timing`` loophole reads them;
 * ``DESIGNATED``, ``LISTED_ON`` (plus the MIC-less listings kept as ``Entity.isins``) and
   ``HOLDS`` relationships become the designation, listing and holding tables.
@@ -649,9 +650,9 @@ class Neo4jView(GraphView):
 
     Opening the view reads nothing. The queries' work runs on the server through the backend
     primitives (:meth:`fixpoint`, :meth:`steps`, :meth:`around`, :meth:`cone`); the node table
-    (canonical ids, names, kinds, jurisdictions: the node numbering) and each other table are read
-    once when first needed, and the whole graph's edge arrays only when a query reads them
-    directly (``loopholes`` and ``exposure`` walk the whole graph; :attr:`loaded` tells).
+    (canonical ids, names, kinds, jurisdictions) and each other table are read once when first
+    needed (the node numbering needs only the ids), and the whole graph's edge arrays only when
+    a caller reads them directly (:attr:`loaded` tells).
 
     Parameters
     ----------

@@ -1211,16 +1211,19 @@ def _similar_pairs(ctx: _Ctx, left: I64, right: I64, threshold: float) -> list[t
 
 
 def _name_mismatch(ctx: _Ctx, statuses: dict[str, RegimeStatus], o: _Opts) -> list[_Finding]:
-    # only entities with an edge can have a relative
     src = _union_sources(statuses, [_DES])
     src = src[~ctx.listed[src]]
     listed = np.flatnonzero(ctx.listed).astype(np.int64)
-    v = ctx.view.around(_Lazy(lambda: np.concatenate([src, listed])), "both")
-    linked = (np.diff(v.in_ptr) > 0) | (np.diff(v.out_ptr) > 0)
-    src, listed = src[linked[src]], listed[linked[listed]]
     if len(src) == 0 or len(listed) == 0:
         return []
     cands = _similar_pairs(ctx, src, listed, o.similarity)
+    if not cands:
+        return []
+    # only entities with an edge can have a relative (checked on the few candidates)
+    named = np.unique(np.array([x for c in cands for x in c[:2]], dtype=np.int64))
+    v = ctx.view.around(_Lazy(lambda: named), "both")
+    linked = (np.diff(v.in_ptr) > 0) | (np.diff(v.out_ptr) > 0)
+    cands = [c for c in cands if linked[c[0]] and linked[c[1]]]
     if not cands:
         return []
     sim = {(d, lst): s for d, lst, s in cands}

@@ -43,7 +43,8 @@ from ownergraph.queries.exposure import exposure
 from ownergraph.queries.loopholes import loopholes
 from ownergraph.queries.ownership import ownership
 from ownergraph.queries.paths import paths
-from ownergraph.queries.restricted import restricted
+from ownergraph.queries.regimes import get_regime, regime_params
+from ownergraph.queries.restricted import _Engine, restricted
 from tests.graph import conftest_neo4j
 from tests.queries.graphs import build
 from tests.queries.motifs import AS_OF as MOTIFS_AS_OF
@@ -501,6 +502,15 @@ def test_neo4j_view_reads_only_what_the_query_needs(
             assert "Neo4jView" in repr(view) and not view.loaded
             for regime in REGIME_IDS:
                 same(regime, dump(restricted(mem, regime)), dump(restricted(view, regime)))
+            uk = _Engine(view, regime_params(get_regime("uk"), view.as_of))  # one unit per person
+            people = [mem.id(int(x)) for x in mem.designated("uk").tolist()][:12]
+            assert people, "the bundle designates people under the UK"
+            for upper in (False, True):
+                batched = view.fixpoints([[view.index(p)] for p in people], upper, uk.rule)
+                assert batched == [view.fixpoint([view.index(p)], upper, uk.rule) for p in people]
+                want = mem.fixpoints([[mem.index(p)] for p in people], upper, uk.rule)
+                by_id = [{view.id(x): r for x, r in fp.items()} for fp in batched]
+                assert by_id == [{mem.id(x): r for x, r in fp.items()} for fp in want]
             for a, b in plan.pairs:
                 same(f"{a}-{b}", dump(paths(mem, a, b, k=3)), dump(paths(view, a, b, k=3)))
             for key in plan.owners:

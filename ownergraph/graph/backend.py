@@ -4,11 +4,13 @@ A query (:mod:`ownergraph.queries`) is a plain function that takes a view first 
 what :class:`GraphBackend` lists: node ids and names, the active ownership/control edges as
 CSR arrays in both directions, the cache tables (designations, listings, holdings, the raw edge
 records), key resolution, and the primitives that carry a query's work: ``fixpoint`` (a
-regime's 50% rule), ``steps`` (one BFS hop, for paths), ``cone`` (look-through ownership) and
-``around`` (the edges at some nodes, to explain an answer). The in-memory engine
+regime's 50% rule; ``fixpoints`` for many units at once), ``steps`` (one BFS hop, for paths),
+``cone`` (look-through ownership) and ``around`` (the edges at some nodes: to explain an
+answer, and hop by hop the subgraph a loophole or exposure search needs). The in-memory engine
 (:class:`~ownergraph.graph.view.GraphView`, over a workspace's columnar cache) runs them on its
 arrays; the Neo4j engine (:class:`~ownergraph.graph.neo4j_view.Neo4jView`) runs them on the
-server in parameterised Cypher and reads the arrays only for queries that walk them. So no
+server in parameterised Cypher and reads the whole graph's arrays only when a caller reads
+them directly. So no
 query is written twice; :func:`ownergraph.graph.engine.open_view` is the one place that
 chooses between them. No answer depends on node numbers (which differ between the engines):
 ties are broken by canonical id (:func:`canonical_rank`).
@@ -147,6 +149,9 @@ class GraphBackend(Protocol):
 
     # the regimes' fixpoint (restricted, loopholes, exposure)
     def fixpoint(self, seeds: Iterable[int], upper: bool, rule: FixpointRule) -> dict[int, int]: ...
+    def fixpoints(
+        self, units: Sequence[Iterable[int]], upper: bool, rule: FixpointRule
+    ) -> list[dict[int, int]]: ...
 
     # the researchers' API
     def to_networkx(self, nodes: Iterable[int] | None = None) -> nx.MultiDiGraph[str]: ...

@@ -3,8 +3,9 @@
 :class:`~ownergraph.graph.neo4j_view.Neo4jView` answers the primitives that carry a query's
 work with the functions here, so that work runs on the server and only small answers travel:
 
-* :func:`fixpoint` — a regime's lower or upper fixpoint, iterated from Python with one round of
-  Cypher per synchronous round: the server gathers the candidates one hop out of the last
+* :func:`fixpoints` — a regime's lower or upper fixpoints of many units (the UK's one unit per
+  designated person) at once, iterated from Python with one round of Cypher per synchronous
+  round for all the units: the server gathers the candidates one hop out of the last
   round's new members and, per candidate, aggregates the bounds of the counting edges from all
   members (sums of lower or upper parts per million, open-bound flags, control edges, joint
   arrangements pooled); Python only applies the threshold to each candidate's totals;
@@ -39,7 +40,7 @@ from ownergraph.graph.shares import PPM
 if TYPE_CHECKING:
     from ownergraph.graph.neo4j_store import _Conn
 
-__all__ = ["ACTIVE", "Steps", "cone", "edge_types", "fixpoint"]
+__all__ = ["ACTIVE", "Steps", "cone", "edge_types", "fixpoint", "fixpoints"]
 
 I64 = npt.NDArray[np.int64]
 
@@ -65,22 +66,22 @@ def edge_types(present: Iterable[str], kinds: Iterable[int] | None = None) -> li
 
 def _fixpoint_query(types: Sequence[str]) -> str:
     pattern = "|".join(types)
-    chosen = _CHOSEN.format(keys="y, a, type(r) AS t")
+    chosen = _CHOSEN.format(keys="c, members, y, a, type(r) AS t")
     return (
-        "UNWIND $frontier AS fid "
+        "UNWIND $units AS u UNWIND u.frontier AS fid "
         f"MATCH (:Entity {{id: fid}})-[r:{pattern}]->(y:Entity) "
-        f"WHERE {ACTIVE} AND NOT y.id IN $members "
-        "WITH DISTINCT y "
+        f"WHERE {ACTIVE} AND NOT y.id IN u.members "
+        "WITH DISTINCT u.c AS c, u.members AS members, y "
         f"MATCH (a:Entity)-[r:{pattern}]->(y) WHERE {ACTIVE} "
         f"{chosen} "
-        "WITH y, collect({m: a.id IN $members, role: $roles[t], arr: r.arrangement,"
+        "WITH c, y, collect({m: a.id IN members, role: $roles[t], arr: r.arrangement,"
         " b: CASE WHEN $upper THEN coalesce(r.ppm_hi, $ppm) ELSE coalesce(r.ppm_lo, 0) END,"
         " o: CASE WHEN $upper THEN r.share ENDS WITH ')' ELSE r.share STARTS WITH '(' END}) AS es "
         # joint arrangements (UK): a member's stake pools every stake of the same arrangement
-        "WITH y, es, [e IN es WHERE e.m AND e.arr IS NOT NULL AND e.role <= $votes"
+        "WITH c, y, es, [e IN es WHERE e.m AND e.arr IS NOT NULL AND e.role <= $votes"
         " | [e.arr, e.role]] AS pools "
-        "WITH y, [e IN es WHERE e.m OR ($pool AND e.role <= $votes AND [e.arr, e.role] IN pools)] AS cnt "
-        "RETURN collect([y.id,"
+        "WITH c, y, [e IN es WHERE e.m OR ($pool AND e.role <= $votes AND [e.arr, e.role] IN pools)] AS cnt "
+        "RETURN collect([c, y.id,"
         " any(e IN cnt WHERE e.role = $controlled), any(e IN cnt WHERE e.role = $possibly),"
         " reduce(s = 0, e IN cnt | s + CASE WHEN e.role = $shares THEN e.b ELSE 0 END),"
         " any(e IN cnt WHERE e.role = $shares AND e.o),"
@@ -89,37 +90,42 @@ def _fixpoint_query(types: Sequence[str]) -> str:
     )
 
 
-def fixpoint(
+def fixpoints(
     conn: _Conn,
     present_types: Iterable[str],
     as_of: dt.date,
     ids: Callable[[Sequence[int]], list[str]],
     nodes: Callable[[Sequence[str]], I64],
-    seeds: Iterable[int],
+    units: Sequence[Iterable[int]],
     upper: bool,
     rule: FixpointRule,
-) -> dict[int, int]:
-    """A regime's lower (``upper=False``) or upper fixpoint from ``seeds``, with rounds.
+) -> list[dict[int, int]]:
+    """A regime's lower (``upper=False``) or upper fixpoint from the seeds of each unit, with
+    rounds: one query per synchronous round for all the units at once (the UK runs one unit per
+    designated person), each unit's rows tagged with its number.
 
-    Round ``r + 1`` sends the ids of every member and of the members that joined in round ``r``;
-    the server returns, for each non-member one counting edge away from the latter, whether a
-    member controls it (or possibly controls it) and the sums and open flags of the lower (or
-    upper) bounds of the shares and votes edges from members (plus pooled arrangement
+    Round ``r + 1`` sends, per unit, the ids of every member and of the members that joined in
+    round ``r``; the server returns, for each non-member one counting edge away from the latter,
+    whether a member controls it (or possibly controls it) and the sums and open flags of the
+    lower (or upper) bounds of the shares and votes edges from members (plus pooled arrangement
     partners). An entity joins when a member controls it, or (upper fixpoint) possibly controls
     it, or a sum meets the threshold (:meth:`FixpointRule.meets`). ``ids`` and ``nodes``
     translate node numbers to canonical ids and back.
     """
-    level: dict[int, int] = {}
-    for s in seeds:
-        level.setdefault(int(s), 0)
+    levels: list[dict[int, int]] = []
+    for seeds in units:
+        level: dict[int, int] = {}
+        for s in seeds:
+            level.setdefault(int(s), 0)
+        levels.append(level)
     kinds = [k for k, role in enumerate(rule.roles) if role]
     types = edge_types(present_types, kinds)
-    if not types or not level:
-        return level
+    if not types:
+        return levels
     roles = {EDGE_TYPES[OWNERSHIP_KINDS[k]]: rule.roles[k] for k in kinds}
     query = _fixpoint_query(types)
-    member_ids = ids(sorted(level))
-    frontier = list(member_ids)
+    member_ids = [ids(sorted(level)) for level in levels]
+    frontier = {c: list(m) for c, m in enumerate(member_ids) if m}
     params: dict[str, Any] = {
         "as_of": as_of.isoformat(),
         "roles": roles,
@@ -134,23 +140,41 @@ def fixpoint(
     rnd = 0
     while frontier:
         rnd += 1
-        res = conn.run(query, {**params, "frontier": frontier, "members": member_ids}, read=True)
+        batch = [{"c": c, "frontier": f, "members": member_ids[c]} for c, f in frontier.items()]
+        res = conn.run(query, {**params, "units": batch}, read=True)
         rows = res.records[0]["rows"] if res.records else []
-        joined = [
-            row[0]
-            for row in rows
-            if row[1]
-            or (upper and row[2])
-            or rule.meets(int(row[3]), bool(row[4]), False, upper)
-            or rule.meets(int(row[5]), bool(row[6]), True, upper)
-        ]
-        if not joined:
-            break
-        for y in nodes(joined).tolist():
-            level[int(y)] = rnd
-        member_ids.extend(joined)
-        frontier = joined
-    return level
+        joined: dict[int, list[str]] = {}
+        for row in rows:
+            if (
+                row[2]
+                or (upper and row[3])
+                or rule.meets(int(row[4]), bool(row[5]), False, upper)
+                or rule.meets(int(row[6]), bool(row[7]), True, upper)
+            ):
+                joined.setdefault(int(row[0]), []).append(row[1])
+        everyone = [y for c in sorted(joined) for y in joined[c]]
+        found = iter(nodes(everyone).tolist()) if everyone else iter(())
+        for c in sorted(joined):
+            for node in [next(found) for _ in joined[c]]:
+                levels[c][int(node)] = rnd
+            joined[c].sort()
+            member_ids[c].extend(joined[c])
+        frontier = {c: joined[c] for c in sorted(joined)}
+    return levels
+
+
+def fixpoint(
+    conn: _Conn,
+    present_types: Iterable[str],
+    as_of: dt.date,
+    ids: Callable[[Sequence[int]], list[str]],
+    nodes: Callable[[Sequence[str]], I64],
+    seeds: Iterable[int],
+    upper: bool,
+    rule: FixpointRule,
+) -> dict[int, int]:
+    """One unit's fixpoint (:func:`fixpoints`)."""
+    return fixpoints(conn, present_types, as_of, ids, nodes, [seeds], upper, rule)[0]
 
 
 # -- hops for the shared searches ---------------------------------------------------------------------

@@ -7,10 +7,11 @@ the property graph written by :func:`ownergraph.graph.neo4j_store.push` (schema 
 ``docs/neo4j-schema.md``) with parameterised Cypher, and nothing before a query needs it.
 
 The primitives that carry a query's work run on the server (:mod:`ownergraph.graph.neo4j_cypher`):
-``fixpoint`` (``restricted``, and through it ``loopholes`` and ``exposure``) in one Cypher round
-per synchronous round, ``steps`` (the BFS hops of ``path``) one query per hop, ``cone`` (the
-look-through cone of ``ownership``) hop by hop; ``around`` then reads only the edges at the
-nodes of an answer, to explain it with the shared code (derivations, hops, stakes).
+``fixpoint``/``fixpoints`` (``restricted``, and through it ``loopholes`` and ``exposure``) in one
+Cypher round per synchronous round (all the UK's chains in one), ``steps`` (the BFS hops of
+``path``) one query per hop, ``cone`` (the look-through cone of ``ownership``) hop by hop;
+``around`` reads only the edges at some nodes: to explain an answer with the shared code
+(derivations, hops, stakes), and hop by hop the subgraph a loophole or exposure search needs.
 
 What is read is laid out as the in-memory engine's columns, each table when first needed:
 
@@ -20,8 +21,8 @@ What is read is laid out as the in-memory engine's columns, each table when firs
   ``CONSOLIDATES``) that have started by the date (``start <= $as_of``: the server leaves out
   the future) become edge records; the shared view code keeps the edges active on the date, one
   per (owner, owned, kind) by latest ``start`` and then ``seq``, and builds the CSR arrays. The
-  whole graph's edges are read only when a query walks the arrays itself (the loophole patterns
-  and exposure's relation searches; :attr:`Neo4jView.loaded` tells). Ended records stay in the
+  whole graph's edges are read only when a caller reads the view's arrays directly (no query
+  does; :attr:`Neo4jView.loaded` tells). Ended records stay in the
   table: the ``timing`` loophole reads them;
 * ``DESIGNATED``, ``LISTED_ON`` (plus the MIC-less listings kept as ``Entity.isins``) and
   ``HOLDS`` relationships become the designation, listing and holding tables.
@@ -583,6 +584,28 @@ class _Around(Mapping[str, pa.Table]):
         return len(_TABLES)
 
 
+class _SubView(GraphView):
+    """A subgraph of a :class:`Neo4jView` (:meth:`Neo4jView.around`): its own edges, the
+    parent's node numbering; node names, kinds and every other table come from the parent when
+    first used, so a search that shows only ids never reads the node table."""
+
+    def __init__(self, parent: Neo4jView, edges: pa.Table) -> None:
+        self._parent = parent
+        tables = _Around(parent._tables, edges)
+        GraphView.__init__(self, tables, parent.as_of, load_paths=parent._reader.paths)
+
+    def _index_nodes(self, tables: Mapping[str, pa.Table]) -> None:
+        self.n = self._parent.n
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("_ids", "_names", "kinds") and "_parent" in self.__dict__:
+            return getattr(self._parent, name)
+        raise AttributeError(name)
+
+    def ids(self) -> list[str]:
+        return self._parent.ids()
+
+
 def read_tables(
     conn: _Conn, as_of: dt.date, *, timings: dict[str, float] | None = None
 ) -> tuple[dict[str, pa.Table], dict[int, str]]:
@@ -627,9 +650,9 @@ class Neo4jView(GraphView):
 
     Opening the view reads nothing. The queries' work runs on the server through the backend
     primitives (:meth:`fixpoint`, :meth:`steps`, :meth:`around`, :meth:`cone`); the node table
-    (canonical ids, names, kinds, jurisdictions: the node numbering) and each other table are read
-    once when first needed, and the whole graph's edge arrays only when a query reads them
-    directly (``loopholes`` and ``exposure`` walk the whole graph; :attr:`loaded` tells).
+    (canonical ids, names, kinds, jurisdictions) and each other table are read once when first
+    needed (the node numbering needs only the ids), and the whole graph's edge arrays only when
+    a caller reads them directly (:attr:`loaded` tells).
 
     Parameters
     ----------
@@ -703,7 +726,7 @@ class Neo4jView(GraphView):
             self._ids = pa.array(ids, pa.string())
             self._id_cache = ids
         elif name in _NODE_ATTRS:
-            self._index_nodes(self._tables["nodes"])
+            GraphView._index_nodes(self, self._tables)
         elif name in _DESIGNATION_ATTRS:
             self._index_designations(self._tables["designations"])
         elif name in _EDGE_ATTRS:
@@ -788,6 +811,17 @@ class Neo4jView(GraphView):
             self._connection(), self._types(), self.as_of, self._ids_of, self._nodes_of, seeds, upper, rule
         )
 
+    def fixpoints(
+        self, units: Sequence[Iterable[int]], upper: bool, rule: FixpointRule
+    ) -> list[dict[int, int]]:
+        """The fixpoints of many units on the server, one round of Cypher per synchronous round
+        for all of them (:func:`ownergraph.graph.neo4j_cypher.fixpoints`)."""
+        from ownergraph.graph import neo4j_cypher
+
+        return neo4j_cypher.fixpoints(
+            self._connection(), self._types(), self.as_of, self._ids_of, self._nodes_of, units, upper, rule
+        )
+
     def steps(self, kinds: frozenset[int] | None, directed: bool) -> Steps:
         """One BFS hop per Cypher query, for the shared path searches."""
         from ownergraph.graph import neo4j_cypher
@@ -809,8 +843,7 @@ class Neo4jView(GraphView):
         if self.loaded:
             return self
         keys = self._ids_of(sorted({int(x) for x in nodes}))
-        edges = self._reader.edges(keys, direction)
-        return GraphView(_Around(self._tables, edges), self.as_of, load_paths=self._reader.paths)
+        return _SubView(self, self._reader.edges(keys, direction))
 
     def cone(self, q: int, direction: str, kinds: frozenset[int]) -> GraphView:
         """The subgraph at every entity with a walk of ``kinds`` edges to (``up``) or from

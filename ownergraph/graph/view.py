@@ -106,7 +106,7 @@ class GraphView:
         self.workspace = workspace
         self._t = tables
         self._load_paths = load_paths if load_paths is not None else {}
-        self._index_nodes(tables["nodes"])
+        self._index_nodes(tables)
         self._id_cache: list[str] | None = None
         self._key_index: Any = None
         self._lookups = 0
@@ -159,7 +159,10 @@ class GraphView:
         np.cumsum(np.bincount(self.dst, minlength=self.n), out=self.in_ptr[1:])
         self._index_designations(tables["designations"])
 
-    def _index_nodes(self, nodes: pa.Table) -> None:
+    def _index_nodes(self, tables: Mapping[str, pa.Table]) -> None:
+        """Node count, ids, names and kinds from the node table (a subgraph of the Neo4j engine
+        takes them from its parent view instead, reading names only when asked for)."""
+        nodes = tables["nodes"]
         self.n = nodes.num_rows
         self._ids = nodes.column("id").combine_chunks()
         self._names = nodes.column("name").combine_chunks()
@@ -379,6 +382,14 @@ class GraphView:
         from ownergraph.graph.backend import array_fixpoint
 
         return array_fixpoint(self, seeds, upper, rule)
+
+    def fixpoints(
+        self, units: Sequence[Iterable[int]], upper: bool, rule: FixpointRule
+    ) -> list[dict[int, int]]:
+        """:meth:`fixpoint` of each unit's seeds (the UK's one unit per designated person)."""
+        from ownergraph.graph.backend import array_fixpoint
+
+        return [array_fixpoint(self, seeds, upper, rule) for seeds in units]
 
     # -- networkx ------------------------------------------------------------------------------
     def to_networkx(self, nodes: Iterable[int] | None = None) -> nx.MultiDiGraph[str]:

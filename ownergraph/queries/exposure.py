@@ -44,9 +44,8 @@ from ownergraph.errors import FormatError, InputError
 from ownergraph.graph.backend import canonical_rank
 from ownergraph.graph.cache import days
 from ownergraph.graph.model import ENTITY_KINDS, REGIME_IDS
-from ownergraph.graph.view import GraphView
+from ownergraph.graph.view import SCAN_MAX, GraphView, scan_positions
 from ownergraph.queries.loopholes import (
-    _SCAN_MAX,
     STATUS_NAMES,
     LoopholeEdge,
     RegimeStatus,
@@ -54,10 +53,11 @@ from ownergraph.queries.loopholes import (
     _Ctx,
     _holding_item,
     _join,
+    _reach,
+    _region,
     _tidy,
     canonical_nodes,
     regime_status,
-    scan_positions,
 )
 from ownergraph.queries.rows import Row, Rows, paused_gc
 
@@ -256,7 +256,7 @@ def _lookup(view: GraphView, keys: Sequence[str]) -> I64:
     # scan of it rather than a hash index of every key (0.4 s per million). Other engines (Neo4j)
     # resolve keys on the server.
     own_keys = type(view).indices is GraphView.indices
-    if len(miss) > _SCAN_MAX or (len(miss) and not own_keys):
+    if len(miss) > SCAN_MAX or (len(miss) and not own_keys):
         out[miss] = view.indices([keys[k] for k in miss.tolist()])
     elif len(miss) and view.table("keys").num_rows:
         t = view.table("keys")
@@ -413,6 +413,23 @@ def _graph(view: GraphView, ctx: _Ctx) -> _Graph:
         group = ctx.group_edge
     up = (np.asarray(view.in_ptr, dtype=np.int64), np.asarray(view.in_edges, dtype=np.int64), other)
     return _Graph(up, up_hold, group, m, hold)
+
+
+def _near(view: GraphView, ctx: _Ctx, issuers: I64, max_depth: int) -> I64:
+    """The nodes whose owners the searches of :class:`_Relations` read: the issuers' owners up
+    to ``max_depth - 1`` hops, everything under an issuer within ``max_depth`` hops (where a
+    restricted entity's climb can land on it), and everything within ``max_depth`` hops under
+    the issuers' group parents (where an affiliate's climb can meet the issuer's)."""
+    hold = view.table("holdings")
+    holder = hold.column("holder").to_numpy().astype(np.int64)
+    node = hold.column("node").to_numpy().astype(np.int64)
+    ok = (holder >= 0) & (node >= 0)
+    pos = (holder[ok], node[ok])
+    owners = _reach(view, issuers, "up", max_depth - 1, hold=pos)
+    under = _reach(view, issuers, "down", max_depth, hold=pos)
+    tops = _reach(view, issuers, "up", max_depth, enter=ctx.group_kind, control=True)
+    group = _reach(view, tops, "down", max_depth, expand=ctx.group_kind, control=True)
+    return np.unique(np.concatenate([owners, under, group]))
 
 
 @dataclass
@@ -701,7 +718,8 @@ def exposure(
         for st in statuses.values():
             flagged |= np.isin(st.code, [_DES, _RES])
         targets = np.flatnonzero(flagged).astype(np.int64)
-        g = _graph(view, ctx)
+        ctx = ctx.on(_region(view, lambda: _near(view, ctx, issuers, max_depth), "in"))
+        g = _graph(ctx.view, ctx)
         rels = _Relations(ctx, g, issuers, targets, max_depth)
         say = _Say(ctx, g)
         ctx.prefetch(issuers.tolist())

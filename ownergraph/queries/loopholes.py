@@ -54,13 +54,13 @@ import re
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
@@ -68,7 +68,7 @@ from ownergraph.errors import InputError
 from ownergraph.graph.cache import NO_DATE_HI, NO_DATE_LO, days
 from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS
 from ownergraph.graph.shares import PPM, Share, format_ppm
-from ownergraph.graph.view import GraphView, date_of
+from ownergraph.graph.view import SCAN_MAX, GraphView, date_of, scan_positions
 from ownergraph.queries.regimes import Regime, RegimeParams, get_regime
 from ownergraph.queries.restricted import Evaluation, RestrictedRow, evaluate
 from ownergraph.queries.rows import (
@@ -94,7 +94,6 @@ __all__ = [
     "name_similarity",
     "name_tokens",
     "regime_status",
-    "scan_positions",
 ]
 
 I64 = npt.NDArray[np.int64]
@@ -258,25 +257,6 @@ class RegimeStatus:
 
 _STATUS_CACHE: weakref.WeakKeyDictionary[GraphView, dict[str, RegimeStatus]] = weakref.WeakKeyDictionary()
 _ID_INDEX: weakref.WeakKeyDictionary[GraphView, pd.Index] = weakref.WeakKeyDictionary()
-_SCAN_MAX = 50_000
-"""Up to this many ids are looked up by one Arrow scan of the id column (tens of ms per million
-nodes) rather than by building the view's hash index of every id (about 0.4 s per million)."""
-
-
-def scan_positions(column: pa.ChunkedArray, keys: Sequence[str]) -> I64:
-    """Row of each key in a column of distinct strings (-1 where absent), by one vectorised scan.
-
-    Cheaper than a hash index of the whole column when there are few keys: the scan hashes only
-    the keys and probes each row once.
-    """
-    uniq = {k: i for i, k in enumerate(dict.fromkeys(keys))}
-    where = pc.index_in(column, value_set=pa.array(list(uniq), pa.string()))
-    hit = np.flatnonzero(np.asarray(pc.is_valid(where).to_numpy(zero_copy_only=False), dtype=bool))
-    row_of = np.full(len(uniq), -1, dtype=np.int64)
-    row_of[np.asarray(where.take(pa.array(hit)).to_numpy(zero_copy_only=False), dtype=np.int64)] = hit
-    return row_of[np.fromiter((uniq[k] for k in keys), dtype=np.int64, count=len(keys))]
-
-
 def canonical_nodes(view: GraphView, ids: Sequence[str]) -> I64:
     """Node numbers of canonical ids (-1 where ``ids[k]`` is not a canonical id).
 
@@ -287,7 +267,7 @@ def canonical_nodes(view: GraphView, ids: Sequence[str]) -> I64:
     if len(ids) == 0:
         return _empty_i64()
     index = _ID_INDEX.get(view)
-    if index is None and len(ids) <= _SCAN_MAX:
+    if index is None and len(ids) <= SCAN_MAX:
         return scan_positions(view.table("nodes").column("id"), ids)
     if index is None:
         index = _ID_INDEX[view] = pd.Index(view.ids())
@@ -542,6 +522,75 @@ def _join(a: _Pairs, b: _Pairs, max_total: int | None = None, rank: I64 | None =
     return pa_[sel], pb[sel]
 
 
+# -- the subgraph a search needs ---------------------------------------------------------------------
+
+
+class _Lazy(Iterable[int]):
+    """Nodes computed when first iterated. :meth:`GraphView.around` of an engine that holds
+    every edge never iterates its nodes, so the walks that find a region cost nothing there."""
+
+    def __init__(self, make: Callable[[], I64]) -> None:
+        self._make = make
+        self._nodes: I64 | None = None
+
+    def __iter__(self) -> Iterator[int]:
+        if self._nodes is None:
+            self._nodes = self._make()
+        return iter(self._nodes.tolist())
+
+
+def _reach(
+    view: GraphView,
+    sources: I64,
+    direction: str,
+    depth: int,
+    *,
+    enter: B | None = None,
+    expand: B | None = None,
+    control: bool = False,
+    hold: tuple[I64, I64] | None = None,
+) -> I64:
+    """Nodes within ``depth`` hops of ``sources`` (included) ``up`` to owners or ``down`` to
+    holdings, walked one hop at a time through ``view.around`` (on the Neo4j engine one bounded
+    query per hop, reading only the edges at the frontier).
+
+    ``enter`` limits the nodes a hop may reach, ``expand`` the nodes beyond the sources a hop
+    may leave, ``control`` the edges to those that may confer control (as the group searches);
+    ``hold`` (holder, node) adds the positions of holdings data (up: node to holder).
+    """
+    up = direction == "up"
+    seen = np.zeros(view.n, dtype=bool)
+    frontier = np.unique(np.asarray(sources, dtype=np.int64))
+    seen[frontier] = True
+    for step in range(depth):
+        if step and expand is not None:
+            frontier = frontier[expand[frontier]]
+        if len(frontier) == 0:
+            break
+        sub = view.around(frontier.tolist(), "in" if up else "out")
+        adj = (sub.in_ptr, sub.in_edges, sub.src) if up else (sub.out_ptr, sub.out_edges, sub.dst)
+        _, e = _expand(adj, frontier)
+        if control:
+            e = e[np.asarray(sub.hi, dtype=np.int64)[e] >= _GROUP_MIN_PPM]
+        parts = [np.asarray(adj[2][e], dtype=np.int64)]
+        if hold is not None and len(hold[0]):
+            frm, to = (hold[1], hold[0]) if up else hold
+            parts.append(to[np.isin(frm, frontier)])
+        nxt = np.unique(np.concatenate(parts))
+        if enter is not None:
+            nxt = nxt[enter[nxt]]
+        frontier = nxt[~seen[nxt]]
+        seen[frontier] = True
+    return np.flatnonzero(seen).astype(np.int64)
+
+
+def _region(view: GraphView, nodes: Callable[[], I64], direction: str) -> GraphView:
+    """A view holding at least the edges into (``in``), out of (``out``) or at (``both``) the
+    nodes ``nodes()`` returns: the edges a search needs, computed only by an engine that does
+    not hold them all (the memory engine returns ``view`` without calling ``nodes``)."""
+    return view.around(_Lazy(nodes), direction)
+
+
 # -- per-view context ----------------------------------------------------------------------------------
 
 
@@ -572,13 +621,47 @@ class _Ctx:
         self._hops: dict[tuple[int, int], str] = {}
         self._des: dict[tuple[int, str], _Des] | None = None
         self._des_any: dict[int, _Des] | None = None
-        self.up: Adjacency = (view.in_ptr, view.in_edges, view.src)
-        self.down: Adjacency = (view.out_ptr, view.out_edges, view.dst)
-        kinds = np.asarray(view.kinds)
-        self.kind_code = kinds
-        self.group_kind: B = np.isin(kinds, [ENTITY_KINDS.index(k) for k in _GROUP_KINDS])
-        self.group_edge: B = np.asarray(view.hi, dtype=np.int64) >= _GROUP_MIN_PPM
-        self.known: B = (np.asarray(view.flags) & 4) == 0
+
+    def on(self, sub: GraphView) -> _Ctx:
+        """This context over ``sub``, a view holding the edges a search needs (from
+        :func:`_region`; the same numbering): node lookups are shared, edge lookups are not
+        (edge numbers are the subgraph's)."""
+        if sub is self.view:
+            return self
+        other = _Ctx(sub)
+        other._names, other._ids, other._lines = self._names, self._ids, self._lines
+        if self._listed is not None:
+            other._listed, other._lis_rows, other._lis_nodes = self._listed, self._lis_rows, self._lis_nodes
+        other._des, other._des_any = self._des, self._des_any
+        return other
+
+    # the view's arrays, read when a search first needs them (on Neo4j: the subgraph's)
+    @cached_property
+    def up(self) -> Adjacency:
+        v = self.view
+        return (v.in_ptr, v.in_edges, v.src)
+
+    @cached_property
+    def down(self) -> Adjacency:
+        v = self.view
+        return (v.out_ptr, v.out_edges, v.dst)
+
+    @cached_property
+    def kind_code(self) -> npt.NDArray[np.int8]:
+        return np.asarray(self.view.kinds)
+
+    @cached_property
+    def group_kind(self) -> B:
+        return np.isin(self.kind_code, [ENTITY_KINDS.index(k) for k in _GROUP_KINDS])
+
+    @cached_property
+    def group_edge(self) -> B:
+        return np.asarray(self.view.hi, dtype=np.int64) >= _GROUP_MIN_PPM
+
+    @cached_property
+    def known(self) -> B:
+        known: B = (np.asarray(self.view.flags) & 4) == 0
+        return known
 
     # names and ids
     def id(self, i: int) -> str:
@@ -902,6 +985,13 @@ def _union_sources(statuses: dict[str, RegimeStatus], codes: Sequence[int]) -> I
     return np.flatnonzero(mask).astype(np.int64)
 
 
+def _flagged_region(
+    ctx: _Ctx, statuses: dict[str, RegimeStatus], codes: Sequence[int], direction: str
+) -> _Ctx:
+    """``ctx`` over the edges at the nodes with a status in ``codes`` under any regime."""
+    return ctx.on(_region(ctx.view, lambda: _union_sources(statuses, codes), direction))
+
+
 # -- L1 listed-parent --------------------------------------------------------------------------------
 
 
@@ -909,6 +999,8 @@ def _listed_parent(ctx: _Ctx, statuses: dict[str, RegimeStatus], o: _Opts) -> li
     src = _union_sources(statuses, [_DES])
     if len(src) == 0:
         return []
+    # the edges into every node the search climbs from
+    ctx = ctx.on(_region(ctx.view, lambda: _reach(ctx.view, src, "up", o.max_depth - 1), "in"))
     pairs = _bfs([ctx.up], src, ctx.n, o.max_depth)
     hits = np.flatnonzero((pairs.depth > 0) & ctx.listed[pairs.node])
     chains = {p: pairs.chain(p) for p in hits.tolist()}
@@ -995,6 +1087,16 @@ def _unlisted_affiliate(ctx: _Ctx, statuses: dict[str, RegimeStatus], o: _Opts) 
     if len(src) == 0 or len(listed) == 0:
         return []
     enter = ctx.group_kind
+
+    def group() -> I64:
+        """The group parents of the designated entities and everything under them: a listed
+        issuer whose climb meets a designated entity's within ``max_depth`` is in it, and so
+        is every node of that climb."""
+        v = ctx.view
+        tops = _reach(v, src, "up", o.max_depth, enter=enter, control=True)
+        return _reach(v, tops, "down", o.max_depth, expand=enter, control=True)
+
+    ctx = ctx.on(_region(ctx.view, group, "in"))
     a = _bfs([ctx.up], src, ctx.n, o.max_depth, edge_ok=ctx.group_edge, enter_ok=enter)
     b = _bfs([ctx.up], listed, ctx.n, o.max_depth, edge_ok=ctx.group_edge, enter_ok=enter)
     ia, ib = _join(a, b, max_total=o.max_depth)
@@ -1088,20 +1190,28 @@ def _similar_pairs(ctx: _Ctx, left: I64, right: I64, threshold: float) -> list[t
 
 
 def _name_mismatch(ctx: _Ctx, statuses: dict[str, RegimeStatus], o: _Opts) -> list[_Finding]:
-    # only entities with an edge can have a relative
-    v = ctx.view
-    linked = (np.diff(v.in_ptr) > 0) | (np.diff(v.out_ptr) > 0)
     src = _union_sources(statuses, [_DES])
-    src = src[~ctx.listed[src] & linked[src]]
-    listed = np.flatnonzero(ctx.listed & linked).astype(np.int64)
+    src = src[~ctx.listed[src]]
+    listed = np.flatnonzero(ctx.listed).astype(np.int64)
     if len(src) == 0 or len(listed) == 0:
         return []
     cands = _similar_pairs(ctx, src, listed, o.similarity)
     if not cands:
         return []
+    # only entities with an edge can have a relative (checked on the few candidates)
+    named = np.unique(np.array([x for c in cands for x in c[:2]], dtype=np.int64))
+    v = ctx.view.around(_Lazy(lambda: named), "both")
+    linked = (np.diff(v.in_ptr) > 0) | (np.diff(v.out_ptr) > 0)
+    cands = [c for c in cands if linked[c[0]] and linked[c[1]]]
+    if not cands:
+        return []
     sim = {(d, lst): s for d, lst, s in cands}
     ds = np.unique(np.array([c[0] for c in cands], dtype=np.int64))
     ls = np.unique(np.array([c[1] for c in cands], dtype=np.int64))
+    both = np.concatenate([ds, ls])
+    ctx = ctx.on(
+        _region(ctx.view, lambda: _reach(ctx.view, both, "up", o.max_depth - 1, enter=ctx.group_kind), "in")
+    )
     # related: a common company-like ancestor (either may be the ancestor), path ≤ max_depth
     a = _bfs([ctx.up], ds, ctx.n, o.max_depth, enter_ok=ctx.group_kind)
     b = _bfs([ctx.up], ls, ctx.n, o.max_depth, enter_ok=ctx.group_kind)
@@ -1189,6 +1299,7 @@ def _owners_text(ctx: _Ctx, st: RegimeStatus, edges: Sequence[int]) -> str:
 
 def _aggregation_split(ctx: _Ctx, statuses: dict[str, RegimeStatus], o: _Opts) -> list[_Finding]:
     out: list[_Finding] = []
+    ctx = _flagged_region(ctx, _threshold_regimes(statuses), [_DES, _RES], "out")
     v = ctx.view
     for reg, st in _threshold_regimes(statuses).items():
         T, incl = int(st.params.threshold_ppm or 0), st.params.inclusive
@@ -1262,6 +1373,7 @@ def _in_band(total: int, band: tuple[int, int], T: int, incl: bool) -> bool:
 
 def _sub_threshold(ctx: _Ctx, statuses: dict[str, RegimeStatus], o: _Opts) -> list[_Finding]:
     out: list[_Finding] = []
+    ctx = _flagged_region(ctx, _threshold_regimes(statuses), [_DES, _RES], "out")
     v = ctx.view
     for reg, st in _threshold_regimes(statuses).items():
         T, incl = int(st.params.threshold_ppm or 0), st.params.inclusive
@@ -1323,6 +1435,7 @@ def _sub_threshold(ctx: _Ctx, statuses: dict[str, RegimeStatus], o: _Opts) -> li
 
 def _control_without_ownership(ctx: _Ctx, statuses: dict[str, RegimeStatus], o: _Opts) -> list[_Finding]:
     out: list[_Finding] = []
+    ctx = _flagged_region(ctx, statuses, [_DES, _RES], "out")
     v = ctx.view
     kind = np.asarray(v.kind)
     ctrl = kind != _SHARES
@@ -1396,10 +1509,11 @@ def _control_without_ownership(ctx: _Ctx, statuses: dict[str, RegimeStatus], o: 
 
 
 def _exposure_wrapper(ctx: _Ctx, statuses: dict[str, RegimeStatus], o: _Opts) -> list[_Finding]:
-    v = ctx.view
     fund = ctx.kind_code == ENTITY_KINDS.index("fund")
     if not fund.any():
         return []
+    ctx = _flagged_region(ctx, statuses, [_DES, _RES], "in")
+    v = ctx.view
     hold = v.table("holdings")
     h_holder = hold.column("holder").to_numpy().astype(np.int64) if hold.num_rows else _empty_i64()
     h_node = hold.column("node").to_numpy().astype(np.int64) if hold.num_rows else _empty_i64()
@@ -1490,6 +1604,7 @@ def _holding_item(ctx: _Ctx, hold: pa.Table, h: int) -> LoopholeEdge:
 
 
 def _timing(ctx: _Ctx, statuses: dict[str, RegimeStatus], o: _Opts) -> list[_Finding]:
+    ctx = _flagged_region(ctx, statuses, [_DES], "both")  # every record at a designated party
     t = ctx.view.table("edges")
     if t.num_rows == 0:
         return []
@@ -1639,6 +1754,17 @@ def _scc(view: GraphView) -> tuple[I64, I64]:
 
 
 def _cycle(ctx: _Ctx, statuses: dict[str, RegimeStatus], o: _Opts) -> list[_Finding]:
+    flagged = _union_sources(statuses, [_DES, _RES])
+    if len(flagged) == 0:
+        return []
+
+    def loops() -> I64:
+        """Nodes both under and above a flagged entity: every loop through one is among them."""
+        v = ctx.view
+        below = _reach(v, flagged, "down", v.n)
+        return np.intersect1d(below, _reach(v, flagged, "up", v.n))
+
+    ctx = ctx.on(_region(ctx.view, loops, "out"))
     v = ctx.view
     label, sizes = _scc(v)
     in_cycle = sizes[label] >= 2
@@ -1661,10 +1787,10 @@ def _cycle(ctx: _Ctx, statuses: dict[str, RegimeStatus], o: _Opts) -> list[_Find
             nodes, edges = _shortest_cycle(v, label, d)
             ctx.prefetch(nodes)
             size = int(sizes[comp])
-            flagged = int(np.isin(st.code[np.flatnonzero(label == comp)], [_DES, _RES]).sum())
+            marked = int(np.isin(st.code[np.flatnonzero(label == comp)], [_DES, _RES]).sum())
             text = (
                 f"{ctx.name(d)}, {ctx.designated_text(d, st)}, sits in a circular ownership loop of "
-                f"{size} entities ({flagged} designated or restricted): {ctx.chain_text(nodes, edges)}. "
+                f"{size} entities ({marked} designated or restricted): {ctx.chain_text(nodes, edges)}. "
                 "Circular holdings can hide who ultimately owns or controls the group (Global Witness); "
                 "statuses stay well defined because the fixpoint never multiplies shares, but "
                 "look-through stakes inside the loop exceed the direct ones."

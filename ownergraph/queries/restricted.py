@@ -415,10 +415,11 @@ class _Engine:
             self._arr[e] = self._arr_col[int(self.view.edge_rows[e])].as_py()
         return self._arr[e]
 
-    def fixpoint(self, seeds: Iterable[int], upper: bool) -> dict[int, int]:
-        """Members of the lower (``upper=False``) or upper fixpoint from ``seeds``, with rounds:
-        the engine's primitive (numpy in memory, rounds of Cypher on a Neo4j server)."""
-        return self.view.fixpoint(seeds, upper, self.rule)
+    def fixpoints(self, units: Sequence[Iterable[int]], upper: bool) -> list[dict[int, int]]:
+        """Members of the lower (``upper=False``) or upper fixpoint from each unit's seeds, with
+        rounds: the engine's primitive (numpy in memory, rounds of Cypher on a Neo4j server,
+        all the units in one query per round)."""
+        return self.view.fixpoints(units, upper, self.rule)
 
     def meets(self, total: int, flag: bool, votes: bool, upper: bool) -> bool:
         thr, inc = (self.VT, self.vincl) if votes else (self.T, self.incl)
@@ -719,10 +720,11 @@ def evaluate(view: GraphView, regime: str | Regime) -> Evaluation:
         units: list[tuple[int | None, list[int]]] = [(d, [d]) for d in seed_nodes]
     else:
         units = [(None, seed_nodes)]
-    for chain, members in units:
+    done = {upper: eng.fixpoints([members for _chain, members in units], upper) for upper in (False, True)}
+    for u, (chain, members) in enumerate(units):
         key: str | None = "" if chain is None else None
         for upper, best in ((False, best_r), (True, best_p)):
-            fp = eng.fixpoint(members, upper)
+            fp = done[upper][u]
             if len(fp) == len(members):
                 continue
             if key is None:

@@ -43,7 +43,8 @@ from ownergraph.queries.exposure import exposure
 from ownergraph.queries.loopholes import loopholes
 from ownergraph.queries.ownership import ownership
 from ownergraph.queries.paths import paths
-from ownergraph.queries.restricted import restricted
+from ownergraph.queries.regimes import get_regime, regime_params
+from ownergraph.queries.restricted import _Engine, restricted
 from tests.graph import conftest_neo4j
 from tests.queries.graphs import build
 from tests.queries.motifs import AS_OF as MOTIFS_AS_OF
@@ -481,9 +482,9 @@ def test_cli_engine_option(
 def test_neo4j_view_reads_only_what_the_query_needs(
     neo4j_uri: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    """``restricted``, ``path`` and ``ownership`` run on the server (fixpoint rounds, BFS hops,
-    cones) and read only the edges around their answers; the whole graph's arrays are read
-    only by a query that walks them (``loopholes``), and the rows are the same either way."""
+    """Every query runs on the server (fixpoint rounds, BFS hops, cones, the bounded walks of
+    ``loopholes`` and ``exposure``) and reads only the edges around its answers, never the
+    whole graph's arrays, with the memory engine's rows."""
     ws = ownergraph.open(tmp_path / "ws")
     try:
         (report,) = ws.load([random_bundle(tmp_path / "bundle", 5)])
@@ -493,10 +494,23 @@ def test_neo4j_view_reads_only_what_the_query_needs(
         day = "2025-01-01"
         mem = ws.graph(day)
         plan = plan_for(mem, sample=10, seed=5)
+        with open_view("neo4j", uri=neo4j_uri, as_of=day, **auth) as view:  # paths show ids only
+            for a, b in plan.pairs:
+                same(f"{a}-{b}", dump(paths(mem, a, b, k=2)), dump(paths(view, a, b, k=2)))
+            assert "read edges" in view.timings and "read entities" not in view.timings, view.timings
         with open_view("neo4j", uri=neo4j_uri, as_of=day, **auth) as view:
             assert "Neo4jView" in repr(view) and not view.loaded
             for regime in REGIME_IDS:
                 same(regime, dump(restricted(mem, regime)), dump(restricted(view, regime)))
+            uk = _Engine(view, regime_params(get_regime("uk"), view.as_of))  # one unit per person
+            people = [mem.id(int(x)) for x in mem.designated("uk").tolist()][:12]
+            assert people, "the bundle designates people under the UK"
+            for upper in (False, True):
+                batched = view.fixpoints([[view.index(p)] for p in people], upper, uk.rule)
+                assert batched == [view.fixpoint([view.index(p)], upper, uk.rule) for p in people]
+                want = mem.fixpoints([[mem.index(p)] for p in people], upper, uk.rule)
+                by_id = [{view.id(x): r for x, r in fp.items()} for fp in batched]
+                assert by_id == [{mem.id(x): r for x, r in fp.items()} for fp in want]
             for a, b in plan.pairs:
                 same(f"{a}-{b}", dump(paths(mem, a, b, k=3)), dump(paths(view, a, b, k=3)))
             for key in plan.owners:
@@ -505,7 +519,18 @@ def test_neo4j_view_reads_only_what_the_query_needs(
                     same(key, want, outcome(lambda k=key, lt=look: ownership(view, k, look_through=lt)))
             assert not view.loaded, view.timings
             assert "read edges" in view.timings and "read entities" in view.timings
-            same("loopholes", dump(loopholes(mem)), dump(loopholes(view)))
-            assert view.loaded and view.m == mem.m
+        for query in (
+            partial(loopholes, regimes=REGIME_IDS),
+            partial(loopholes, max_depth=2),
+            partial(exposure, holdings=plan.lines),
+            partial(exposure, holdings=plan.lines, max_depth=2),
+        ):
+            with open_view("neo4j", uri=neo4j_uri, as_of=day, **auth) as view:
+                want = dump(query(mem))
+                assert want, "the bundle gives rows"
+                same(repr(query), want, dump(query(view)))
+                assert not view.loaded, view.timings
+        with open_view("neo4j", uri=neo4j_uri, as_of=day, **auth) as view:
+            assert view.m == mem.m and view.loaded  # the whole graph's arrays, read when asked for
     finally:
         ws.close()

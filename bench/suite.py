@@ -72,6 +72,15 @@ TARGETS: dict[str, tuple[float, str]] = {
 }
 
 
+
+def _tree_bytes(folder: Path, skip: str | None = None) -> int:
+    """Bytes of the files under ``folder`` (leaving out its subfolder ``skip``)."""
+    return sum(
+        f.stat().st_size
+        for f in folder.rglob("*")
+        if f.is_file() and (skip is None or f.relative_to(folder).parts[0] != skip)
+    )
+
 def _fmt_size(n: int) -> str:
     return f"{n // 1_000_000}M" if n % 1_000_000 == 0 else f"{n // 1_000}k" if n % 1_000 == 0 else str(n)
 
@@ -168,7 +177,9 @@ def _child(a: argparse.Namespace) -> dict[str, Any]:
             "added": r.added,
             "rejected": r.rejected,
             "merged": r.merged,
-            "store_mb": round((ws_path / "ownergraph.db").stat().st_size / 1e6, 1),
+            # the record store: SQLite plus the Arrow segments of bulk loads (records/)
+            "store_mb": round(_tree_bytes(ws_path, skip="cache") / 1e6, 1),
+            "cache_mb": round(_tree_bytes(ws_path / "cache") / 1e6, 1),
         }
         if r.rejected:
             res["failures"].append(f"load rejected {r.rejected} records; first: {r.first_reject}")

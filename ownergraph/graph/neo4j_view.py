@@ -57,7 +57,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ownergraph.errors import EngineError, NotFoundError
-from ownergraph.graph.cache import NO_DATE_HI, NO_DATE_LO, days
+from ownergraph.graph.cache import NO_DATE_HI, NO_DATE_LO, TABLES, days
 from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS
 from ownergraph.graph.neo4j_store import DEFAULT_URI, EDGE_TYPES, _connect
 from ownergraph.graph.shares import parse_share
@@ -273,19 +273,6 @@ def canonical_layout(tables: Mapping[str, pa.Table], load_paths: Mapping[int, st
         t = renumber(tables[name], *cols)
         out[name] = t.take(pa.array(_record_order(t, load_paths), pa.int64()))
     return out
-
-
-_TABLES: Final = (
-    "nodes",
-    "keys",
-    "edges",
-    "edges_by_dst",
-    "designations",
-    "listings",
-    "holdings",
-    "claims",
-    "venues",
-)
 
 
 class _Reader:
@@ -552,7 +539,7 @@ class _Tables(Mapping[str, pa.Table]):
             if name in ("edges", "edges_by_dst"):
                 self._have["edges"] = r.edges()
                 self._have["edges_by_dst"] = _by_dst(self._have["edges"])
-            elif name in _TABLES:
+            elif name in TABLES:
                 self._have[name] = getattr(r, name)()
             else:
                 raise KeyError(name)
@@ -560,10 +547,10 @@ class _Tables(Mapping[str, pa.Table]):
         return t
 
     def __iter__(self) -> Iterator[str]:
-        return iter(_TABLES)
+        return iter(TABLES)
 
     def __len__(self) -> int:
-        return len(_TABLES)
+        return len(TABLES)
 
 
 class _Around(Mapping[str, pa.Table]):
@@ -578,10 +565,10 @@ class _Around(Mapping[str, pa.Table]):
         return got if got is not None else self._parent[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(_TABLES)
+        return iter(TABLES)
 
     def __len__(self) -> int:
-        return len(_TABLES)
+        return len(TABLES)
 
 
 class _SubView(GraphView):
@@ -619,7 +606,7 @@ def read_tables(
     """
     reader = _Reader(conn, as_of, timings)
     tables = _Tables(reader)
-    out = {name: tables[name] for name in _TABLES}
+    out = {name: tables[name] for name in TABLES}
     return out, dict(reader.paths)
 
 

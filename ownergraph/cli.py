@@ -956,6 +956,14 @@ def export_command(ctx: click.Context, to: str, out: Path | None) -> None:
       ownergraph export --to json > records.jsonl
       ownergraph export --to ftm -o entities.ftm.json
     """
+    try:
+        _export(ctx, to, out)
+    except OSError as e:  # a missing folder, no permission, a full disk: one line, exit 1
+        where = e.filename or out or "stdout"
+        raise OwnergraphError(f"{where}: cannot write ({e.strerror or e}); pass -o a writable path") from e
+
+
+def _export(ctx: click.Context, to: str, out: Path | None) -> None:
     import shlex
     import sys
 

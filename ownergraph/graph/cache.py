@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
+from ownergraph.errors import WorkspaceError
 from ownergraph.graph.model import ENTITY_KINDS, OWNERSHIP_KINDS, REGIME_IDS
 from ownergraph.graph.snapshots import apply_snapshots
 from ownergraph.graph.store import Store, in_thread, strong_keys
@@ -136,7 +137,11 @@ def _codes(col: pa.ChunkedArray | pa.Array, names: tuple[str, ...], what: str) -
     idx = pc.index_in(col, value_set=pa.array(list(names), pa.string()))
     if idx.null_count:
         bad = col.filter(pc.is_null(idx))[0]
-        raise ValueError(f"unknown {what} kind in the store: {bad}")
+        raise WorkspaceError(
+            f"the workspace holds {what} records with kind {bad} this version does not know "
+            f"(field kind; known: {', '.join(names)}): upgrade ownergraph, or reload the files "
+            "into a new workspace"
+        )
     return np.asarray(idx.to_numpy(zero_copy_only=False), dtype=np.int8)
 
 

@@ -286,3 +286,15 @@ def test_cli_export(tmp_path: Path, sensetime_dir: Path) -> None:
     assert (tmp_path / "csv" / "entities.csv").exists()
     r = _run(tmp_path, "export", "--to", "neo4j-csv")
     assert r.exit_code == 2 and "-o DIR" in r.stderr
+
+
+@pytest.mark.parametrize("to", ["json", "ftm", "graphml"])
+def test_cli_export_to_an_unwritable_path_is_one_line(tmp_path: Path, sensetime_dir: Path, to: str) -> None:
+    """A missing folder (or no permission, a full disk) is one line naming the path, exit 1."""
+    assert _run(tmp_path, "load", str(sensetime_dir)).exit_code == 0
+    target = tmp_path / "no-such-folder" / "out.txt"
+    r = _run(tmp_path, "export", "--to", to, "-o", str(target))
+    assert r.exit_code == 1, r.output
+    (line,) = r.stderr.strip().splitlines()
+    assert str(target) in line and "cannot write" in line and "writable path" in line
+    assert "Traceback" not in r.output and not target.parent.exists()

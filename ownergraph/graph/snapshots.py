@@ -291,15 +291,16 @@ def republish(
     if not rows or not all(str(r[3]).startswith(_USER_DATES) for r in rows):
         return None
     sha, fmt = conn.execute("SELECT sha256, format FROM loads WHERE load_id=?", (prior,)).fetchone()
-    seen = conn.execute(
-        "SELECT 1 FROM snapshot s JOIN loads l USING (load_id) WHERE l.sha256=? AND l.format=?"
-        " AND s.snapshot_date=?",
-        (sha, fmt, date.isoformat()),
-    ).fetchone()
-    if seen is not None:
-        return None
-    store.begin()
+    store.begin()  # the check and the insert under one write lock: two processes cannot both add it
     try:
+        seen = conn.execute(
+            "SELECT 1 FROM snapshot s JOIN loads l USING (load_id) WHERE l.sha256=? AND l.format=?"
+            " AND s.snapshot_date=?",
+            (sha, fmt, date.isoformat()),
+        ).fetchone()
+        if seen is not None:
+            store.rollback()
+            return None
         lid = store.start_load(path, fmt, sha)
         parts, warnings = [], []
         for sid, key, label, _from, n in rows:
@@ -340,11 +341,12 @@ def retract(store: Store, sha256: str, fmt: str, snapshot_date: str | dt.date | 
     if snapshot_date is not None:
         query += " AND s.snapshot_date=?"
         args += (_parse(snapshot_date).isoformat(),)
-    rows = conn.execute(query + " ORDER BY s.snapshot_id", args).fetchall()
-    if not rows:
-        return None
-    store.begin()
+    store.begin()  # read and delete under one write lock
     try:
+        rows = conn.execute(query + " ORDER BY s.snapshot_id", args).fetchall()
+        if not rows:
+            store.rollback()
+            return None
         conn.executemany("DELETE FROM snapshot WHERE snapshot_id=?", [(r[0],) for r in rows])
         store.commit()
     except BaseException:

@@ -936,14 +936,7 @@ class Store:
                     if pending_ids is None:
                         pending_ids = _ids_of(type_, [pending]).combine_chunks()
                     rids = pending_ids.to_pylist()
-                    found: set[str] = set()
-                    for i in range(0, len(rids), 500):
-                        chunk = rids[i : i + 500]
-                        q = ",".join("?" * len(chunk))
-                        found.update(
-                            r[0]
-                            for r in self.conn.execute(f"SELECT rid FROM {type_} WHERE rid IN ({q})", chunk)
-                        )
+                    found = self._present(f"SELECT rid FROM {type_} WHERE rid IN ({{q}})", rids)
                     if found:
                         known |= np.fromiter((r in found for r in rids), dtype=np.bool_, count=len(rids))
                 if known.any():
@@ -1059,6 +1052,16 @@ class Store:
                         out.append(("other", s, loc, field, v))
         return out
 
+    def _present(self, sql: str, values: Sequence[str], *params: Any) -> set[str]:
+        """The ``values`` that ``sql`` finds: its first column, asked 500 values at a time (SQLite's
+        parameter limit); ``{q}`` in ``sql`` stands for the placeholders, ``params`` go first."""
+        found: set[str] = set()
+        for i in range(0, len(values), 500):
+            chunk = list(values[i : i + 500])
+            q = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self.conn.execute(sql.format(q=q), [*params, *chunk]))
+        return found
+
     def delete(self, table: str, seqs: Sequence[int]) -> None:
         """Delete records of the open load by ``seq``, from SQLite and its pending segments."""
         assert table in ("ownership", "other", "entity")
@@ -1107,16 +1110,9 @@ class Store:
                 hit |= _is_in(keys, stored)
             if other_sql:
                 vals = keys.to_pylist()
-                found: set[str] = set()
-                for i in range(0, len(vals), 500):
-                    chunk = vals[i : i + 500]
-                    q = ",".join("?" * len(chunk))
-                    found.update(
-                        r[0]
-                        for r in self.conn.execute(
-                            f"SELECT key FROM entity_key WHERE load_id<>? AND key IN ({q})", [load_id, *chunk]
-                        )
-                    )
+                found = self._present(
+                    "SELECT key FROM entity_key WHERE load_id<>? AND key IN ({q})", vals, load_id
+                )
                 hit |= np.fromiter((v in found for v in vals), dtype=np.bool_, count=len(vals))
             # pending rows are records of their own, none of them in SQLite
             return len(merged) + len(np.unique(rows[hit]))

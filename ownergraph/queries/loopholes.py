@@ -950,6 +950,30 @@ class _Finding:
     extra_nodes: list[int] = field(default_factory=list)
 
 
+def _stakes_finding(
+    ctx: _Ctx,
+    pattern: str,
+    reg: str,
+    owners: list[int],
+    owned: int,
+    edges: Sequence[int],
+    st: RegimeStatus,
+    text: str,
+) -> _Finding:
+    """A finding about several owners' stakes in one entity (aggregation-split, sub-threshold):
+    the owners in id order then the owned entity as the path, each stake as an edge and a basis."""
+    return _Finding(
+        pattern,
+        reg,
+        owners[0],
+        owned,
+        [*sorted(owners, key=ctx.id), owned],
+        [ctx.edge_item(e) for e in edges],
+        [ctx.basis_item(e, st) for e in edges],
+        text,
+    )
+
+
 def _row(ctx: _Ctx, f: _Finding, statuses: dict[str, RegimeStatus]) -> LoopholeRow:
     st = statuses[f.regime]
     path = [ctx.id(i) for i in f.path]
@@ -1348,19 +1372,7 @@ def _aggregation_split(ctx: _Ctx, statuses: dict[str, RegimeStatus], o: _Opts) -
                     "(OFSI general guidance "
                     "para 4.14), while OFAC, the EU and BIS would treat it as restricted."
                 )
-            path = [*sorted(owners, key=ctx.id), owned]
-            out.append(
-                _Finding(
-                    "aggregation-split",
-                    reg,
-                    owners[0],
-                    owned,
-                    path,
-                    [ctx.edge_item(e) for e in edges],
-                    [ctx.basis_item(e, st) for e in edges],
-                    text,
-                )
-            )
+            out.append(_stakes_finding(ctx, "aggregation-split", reg, owners, owned, edges, st, text))
     return out
 
 
@@ -1414,19 +1426,7 @@ def _sub_threshold(ctx: _Ctx, statuses: dict[str, RegimeStatus], o: _Opts) -> li
                 "significant minority stake held just under the threshold calls for caution (OFAC FAQ 398; "
                 "BIS Red Flag 29)."
             )
-            path = [*sorted(owners, key=ctx.id), owned]
-            out.append(
-                _Finding(
-                    "sub-threshold",
-                    reg,
-                    owners[0],
-                    owned,
-                    path,
-                    [ctx.edge_item(e) for e in edges],
-                    [ctx.basis_item(e, st) for e in edges],
-                    text,
-                )
-            )
+            out.append(_stakes_finding(ctx, "sub-threshold", reg, owners, owned, edges, st, text))
     return out
 
 

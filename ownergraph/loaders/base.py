@@ -9,7 +9,7 @@ file, line or record, field and value. A file that is malformed as a whole raise
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ __all__ = [
     "RecordBatch",
     "detect_format",
     "dict_rows",
+    "emit_records",
     "from_validation_error",
     "make_record",
     "read_head",
@@ -204,3 +205,18 @@ def dict_rows(
             )
             continue
         yield line, {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+
+
+def emit_records(
+    records: Iterable[tuple[str, dict[str, Any]]], file: str, line: int | str, locator: str
+) -> Iterator[Item]:
+    """The records one source row became, validated: each as ``(record, locator)`` or a located
+    rejection; an entity that fails ends the row, since the rest of it refers to that entity."""
+    for type_, data in records:
+        rec = make_record(type_, data, file=file, line=line)
+        if isinstance(rec, InputError):
+            yield rec
+            if type_ == "entity":
+                return
+        else:
+            yield rec, locator

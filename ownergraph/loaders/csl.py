@@ -58,7 +58,7 @@ import orjson
 from ownergraph.errors import FormatError, InputError
 from ownergraph.graph.model import normalize_identifier
 from ownergraph.graph.snapshots import ListSnapshot
-from ownergraph.loaders.base import Item, dict_rows, make_record, register
+from ownergraph.loaders.base import Item, dict_rows, emit_records, register
 from ownergraph.loaders.lists import slug
 from ownergraph.loaders.ofac import country_code
 
@@ -488,11 +488,4 @@ def parse_csl(path: Path) -> Iterator[Item]:
         records, errors = _records(row, path.name)
         for e in errors:
             yield e.located(file=file, line=line)
-        for type_, data in records:
-            rec = make_record(type_, data, file=file, line=line)
-            if isinstance(rec, InputError):
-                yield rec
-                if type_ == "entity":
-                    break  # the rest of the row refers to it
-            else:
-                yield rec, locator
+        yield from emit_records(records, file, line, locator)

@@ -31,7 +31,7 @@ from typing import Any
 
 from ownergraph.errors import FormatError, InputError
 from ownergraph.graph.snapshots import ListSnapshot
-from ownergraph.loaders.base import Item, dict_rows, make_record, register
+from ownergraph.loaders.base import Item, dict_rows, emit_records, register
 
 __all__ = ["DOD_HEADER", "DOD_LIST", "MIEU_HEADER", "MIEU_LIST", "MIEU_REGIME", "parse_dod1260h",
            "parse_mieu", "slug"]
@@ -90,17 +90,6 @@ def _rows(path: Path, header: tuple[str, ...]) -> Iterator[tuple[int, dict[str, 
     yield from dict_rows(reader, file)
 
 
-def _emit(records: list[tuple[str, dict[str, Any]]], file: str, line: int, locator: str) -> Iterator[Item]:
-    for type_, data in records:
-        rec = make_record(type_, data, file=file, line=line)
-        if isinstance(rec, InputError):
-            yield rec
-            if type_ == "entity":
-                return  # the rest of the row refers to it
-        else:
-            yield rec, locator
-
-
 def _sniff_dod(path: Path, head: bytes) -> bool:
     return not path.is_dir() and _header_of(head)[: len(DOD_HEADER)] == DOD_HEADER
 
@@ -155,7 +144,7 @@ def parse_dod1260h(path: Path) -> Iterator[Item]:
         ]
         records += [("claim", {"subject_id": eid, "relation": "parent", "name": parent, "source": source})
                     for parent in _split(row["Parent Name"])]
-        yield from _emit(records, file, line, f"{path.name}:{line}")
+        yield from emit_records(records, file, line, f"{path.name}:{line}")
 
 
 @register("mieu", "BIS Military-Intelligence End User list (CSV)", _sniff_mieu, snapshot=mieu_snapshot)
@@ -189,4 +178,4 @@ def parse_mieu(path: Path) -> Iterator[Item]:
                              "removed": row["End date"] or None, "reference": row["Source URL"] or None,
                              "source": MIEU_LIST}),
         ]
-        yield from _emit(records, file, line, f"{path.name}:{line}")
+        yield from emit_records(records, file, line, f"{path.name}:{line}")

@@ -79,6 +79,23 @@ def test_ownership_and_path_json(st: Run) -> None:
     assert all(e["source"] for e in got[0]["edges"])
 
 
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (("path", "qualcomm", "shenzhen-sensetime", "--k", "0"), "k"),
+        (("path", "qualcomm", "shenzhen-sensetime", "--max-depth", "-1"), "max_depth"),
+        (("ownership", "sensetime-group-ltd", "--max-depth", "0"), "max_depth"),
+    ],
+)
+def test_bad_query_parameters_are_one_line(st: Run, args: tuple[str, ...], field: str) -> None:
+    """Out-of-range numbers reach the query functions; the CLI shows their InputError as one line
+    naming the field, the value and the fix (no traceback), exit 1."""
+    r = st(*args)
+    assert r.exit_code == 1, r.output
+    (line,) = r.stderr.strip().splitlines()
+    assert field in line and args[-1] in line and "pass " in line and "Traceback" not in r.output
+
+
 def test_exposure_csv_input_and_output(st: Run, tmp_path: Path) -> None:
     pf = tmp_path / "p.csv"
     with open(pf, "w", newline="") as f:

@@ -394,9 +394,9 @@ def ownership(
     [('sensetime-group-ltd', '100', 100.0, 1), ('sensetime-group-inc', '[0,100]', 0.0, 2)]
     """
     if direction not in ("up", "down"):
-        raise ValueError(f"direction must be 'up' or 'down', not {direction!r}")
+        raise InputError("unknown direction", field="direction", value=direction, fix="use up or down")
     if max_depth is not None and max_depth < 1:
-        raise ValueError(f"max_depth must be at least 1, not {max_depth!r}")
+        raise InputError("depth below 1", field="max_depth", value=max_depth, fix="pass 1 or more")
     q = view.index(id)
     if not look_through:
         return _direct(view.around([q], "in" if direction == "up" else "out"), q, direction, min_share)

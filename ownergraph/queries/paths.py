@@ -459,9 +459,9 @@ def paths(
     [('up', '100'), ('up', 'unknown'), ('down', 'unknown')]
     """
     if k < 1:
-        raise ValueError(f"k must be at least 1, not {k!r}")
+        raise InputError("fewer than one path asked", field="k", value=k, fix="pass 1 or more")
     if max_depth < 0:
-        raise ValueError(f"max_depth must not be negative, not {max_depth!r}")
+        raise InputError("negative depth", field="max_depth", value=max_depth, fix="pass 0 or more")
     return paths_between(
         view, view.index(a), view.index(b), k=k, directed=directed, max_depth=max_depth, kinds=kinds
     )
@@ -487,7 +487,7 @@ def paths_between(
     ['A', 'P', 'B']
     """
     if k < 1:
-        raise ValueError(f"k must be at least 1, not {k!r}")
+        raise InputError("fewer than one path asked", field="k", value=k, fix="pass 1 or more")
     codes = _kind_codes(kinds)
     found = _k_shortest(view.steps(codes, directed), view.id, int(s), int(t), k, max_depth)
     # the hops are explained from the edges at the paths' nodes (the whole view in memory)

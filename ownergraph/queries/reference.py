@@ -20,6 +20,7 @@ from typing import Any
 
 import networkx as nx
 
+from ownergraph.errors import InputError
 from ownergraph.graph.model import parse_date
 from ownergraph.graph.shares import Share, parse_share
 from ownergraph.graph.view import GraphView
@@ -193,7 +194,10 @@ def reference_restricted(
         day = parse_date(as_of, field="as_of")
         if day is not None and day != view.as_of:
             if view.workspace is None:
-                raise ValueError(f"this view is as of {view.as_of}; build a view for {day}")
+                raise InputError(
+                    f"this view is as of {view.as_of}", field="as_of", value=day,
+                    fix="build a view for that date with ws.graph(as_of=...)",
+                )
             view = view.workspace.graph(day)
     params = regime_params(reg, view.as_of)
     ref = _Reference(view, reg, params)

@@ -31,7 +31,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ownergraph.errors import NotFoundError
+from ownergraph.errors import InputError, NotFoundError
 from ownergraph.graph.model import OWNERSHIP_KINDS, parse_date
 from ownergraph.graph.shares import format_ppm
 from ownergraph.queries.rows import Row, Rows
@@ -518,7 +518,7 @@ def get_regime(regime: str | Regime) -> Regime:
 def _day(value: dt.date | str) -> dt.date:
     d = parse_date(value, field="as_of")
     if d is None:
-        raise ValueError("as_of needs a date")
+        raise InputError("a date is needed", field="as_of", value=value, fix="pass a date as YYYY-MM-DD")
     return d
 
 

@@ -52,6 +52,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, TypeAdapter
 
+from ownergraph.errors import InputError
 from ownergraph.graph.backend import FixpointRule
 from ownergraph.graph.cache import NO_DATE_LO, days
 from ownergraph.graph.model import OWNERSHIP_KINDS, REGIME_IDS, parse_date
@@ -638,8 +639,9 @@ def restricted(
         day = parse_date(as_of, field="as_of")
         if day is not None and day != view.as_of:
             if view.workspace is None:
-                raise ValueError(
-                    f"this view is as of {view.as_of}; build a view for {day} with ws.graph(as_of=...)"
+                raise InputError(
+                    f"this view is as of {view.as_of}", field="as_of", value=day,
+                    fix="build a view for that date with ws.graph(as_of=...)",
                 )
             view = view.workspace.graph(day)
     with paused_gc():

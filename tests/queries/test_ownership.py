@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 import ownergraph
-from ownergraph.errors import NotFoundError
+from ownergraph.errors import InputError, NotFoundError
 from ownergraph.graph.view import GraphView
 from ownergraph.queries.ownership import LOOK_THROUGH_MEASURE, ClosedLoopError, OwnershipRow, ownership
 from ownergraph.queries.reference_paths import reference_lookthrough, view_from_arrays
@@ -186,8 +186,10 @@ def test_unknown_id(tmp_path: Path) -> None:
         ownership(view, "nobody")
     with pytest.raises(NotFoundError):
         ownership(view, "nobody", look_through=True)
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError, match=r"direction.*sideways.*use up or down"):
         ownership(view, "A", direction="sideways")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"max_depth.*0"):
+        ownership(view, "A", max_depth=0)
 
 
 # -- look-through details -----------------------------------------------------------------------------

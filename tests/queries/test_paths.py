@@ -152,8 +152,10 @@ def test_same_entity_unknown_ids_and_arguments(tmp_path: Path) -> None:
         paths(view, "A", "nobody")
     with pytest.raises(NotFoundError):
         paths(view, "nobody", "A")
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError, match=r"k.*0.*pass 1 or more"):
         paths(view, "A", "B", k=0)
+    with pytest.raises(InputError, match=r"max_depth.*-1"):
+        paths(view, "A", "B", max_depth=-1)
 
 
 def test_mutual_holding_both_directions(tmp_path: Path) -> None:

@@ -8,10 +8,11 @@ values here against it (:data:`FTM_COUNTRIES` equals its country list).
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 from typing import Any, Final
+
+from ownergraph.graph.list_regimes import regime_for_list
 
 __all__ = [
     "ARRANGEMENT_PREFIX",
@@ -76,7 +77,7 @@ NAMED_ONLY_DATASETS: Final[dict[str, str]] = {
 The EU travel-ban list names the Council of the European Union as authority, which the list
 table reads as the EU asset-freeze list (``eu``); a travel ban does not freeze assets, so
 nothing it names seeds the EU ownership rule. (A row "travel ban → info" in
-:data:`ownergraph.queries.regimes.LIST_TO_REGIME` would make this table unnecessary.)"""
+:data:`ownergraph.graph.list_regimes.LIST_TO_REGIME` would make this table unnecessary.)"""
 
 _COUNTRY_CODES: Final = (
     "ac ad ae af ag ai al am ao aq ar as at au aw ax az az-nk ba bb bd be bf bg bh bi bj bl bm bn bo "
@@ -161,16 +162,6 @@ def valid_ogrn(number: str) -> bool:
     return False
 
 
-@functools.lru_cache(maxsize=4096)
-def _regime_for_list(list_name: str | None, program: str | None = None) -> str:
-    """:func:`ownergraph.queries.regimes.regime_for_list`, imported on first use (importing the
-    queries package is slow, and detecting a format needs none of it). Cached: a file repeats a
-    few dozen list and programme names over and over, and matching them was a third of the parse."""
-    from ownergraph.queries.regimes import regime_for_list
-
-    return regime_for_list(list_name, program)
-
-
 def ftm_regime(props: dict[str, Any], datasets: Iterable[str]) -> tuple[str, str | None]:
     """``(regime, the list name it was decided by)`` for one FtM ``Sanction``.
 
@@ -197,7 +188,7 @@ def ftm_regime(props: dict[str, Any], datasets: Iterable[str]) -> tuple[str, str
     signals += [(p, p) for p in programs]
     signals += [(a, prog_text) for a in ftm_values(props, "authority")]
     for list_name, program in signals:
-        regime = _regime_for_list(list_name, program)
+        regime = regime_for_list(list_name, program)
         if regime != "info":
             return regime, list_name
     return "info", None

@@ -26,7 +26,7 @@ Each row yields an :class:`~ownergraph.graph.model.Entity` and one :class:`Desig
 * **kind**: ``type`` (``Individual`` → person, ``Entity`` → company, ``Vessel``, ``Aircraft``);
   BIS and State rows leave it empty — a row with a birth date, birthplace, nationality or
   citizenship is a person, any other a company (noted).
-* **designation**: regime from :func:`ownergraph.queries.regimes.regime_for_list` of ``source``
+* **designation**: regime from :func:`ownergraph.graph.list_regimes.regime_for_list` of ``source``
   and ``programs`` (Entity List and MEU → ``bis-entity-list``, SDN → ``ofac-sdn``, SSI →
   ``ofac-ssi``, CMIC → ``ofac-ns-cmic``, every other list → ``info``), ``listed`` = ``start_date``,
   ``removed`` = ``end_date`` (a DPL denial order's expiry may lie in the future), reference = the
@@ -56,6 +56,7 @@ from typing import Any
 import orjson
 
 from ownergraph.errors import FormatError, InputError
+from ownergraph.graph.list_regimes import regime_for_list
 from ownergraph.graph.model import normalize_identifier
 from ownergraph.graph.snapshots import ListSnapshot
 from ownergraph.loaders.base import Item, dict_rows, emit_records, register
@@ -72,13 +73,6 @@ __all__ = [
     "split_multi",
 ]
 
-
-def _regime_for_list(list_name: str | None, program: str | None = None) -> str:
-    """:func:`ownergraph.queries.regimes.regime_for_list`, imported on first use (importing the
-    queries package is slow, and detecting a format needs none of it)."""
-    from ownergraph.queries.regimes import regime_for_list
-
-    return regime_for_list(list_name, program)
 
 COLUMNS: tuple[str, ...] = (
     "source", "entity_number", "type", "programs", "name", "title", "addresses",
@@ -398,7 +392,7 @@ def _records(row: _Row, name: str) -> tuple[list[tuple[str, dict[str, Any]]], li
     records: list[tuple[str, dict[str, Any]]] = [
         ("entity", {"id": eid, "name": entity_name, "kind": kind, "jurisdiction": jurisdiction,
                     "aliases": aliases, "identifiers": identifiers, "notes": notes, "sources": [source]}),
-        ("designation", {"entity_id": eid, "regime": _regime_for_list(source_list, programs),
+        ("designation", {"entity_id": eid, "regime": regime_for_list(source_list, programs),
                          "list": source_list, "program": programs, "listed": row.get("start_date") or None,
                          "removed": row.get("end_date") or None, "reference": reference, "source": source}),
     ]

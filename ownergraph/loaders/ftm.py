@@ -47,7 +47,7 @@ export writes): an arrangement pools stakes under the UK rule, and a publisher's
 ``legalBasis`` repeated on unrelated records must not; that text stays in ``source``.
 
 ``Sanction`` becomes a :class:`Designation` of its ``entity``. The regime comes from
-:func:`ownergraph.queries.regimes.regime_for_list` — the one list → regime table — asked in this
+:func:`ownergraph.graph.list_regimes.regime_for_list` — the one list → regime table — asked in this
 order, the first answer other than ``info`` winning: each ``programId`` (``US-NS-CMIC``,
 ``US-BIS-EL``, ``EU-UKR``, ``GB-RUS``, ...), the dataset when it names the list
 (:data:`DATASET_LISTS`: ``us_ofac_sdn`` is the SDN list, whatever the programme), each

@@ -1,15 +1,19 @@
 """Probe: ``neo4j push`` and ``export --to neo4j-csv`` + ``neo4j-admin import`` on a loaded workspace.
 
-``python bench/push_probe.py WORKSPACE [--impl DIR ...] [--heap 2g] [--pagecache 1g] [--again]
-[--export] [--json OUT]`` starts one Neo4j test server (:class:`~ownergraph._testing.neo4j.Neo4jServer`)
+``python bench/push_probe.py WORKSPACE [--impl DIR ...] [--heap 2g] [--pagecache 1g] [--again]``
+``[--plain] [--export] [--json OUT]`` starts one Neo4j test server
+(:class:`~ownergraph._testing.neo4j.Neo4jServer`)
 and, for each ``--impl`` (a checkout whose ``ownergraph`` package is imported, default this one),
 runs ``push(ws, uri, replace=True)`` in its own child process, so the same server and the same
 moment of machine load serve both the baseline and the change (ratios stay honest on a busy
 machine). Per push it reports: seconds, nodes/s (the node stages, from the progress callback),
 rels/s (the relationship stages), the child's peak RSS (``ru_maxrss``) and the server's RSS and
 peak (``VmHWM``) afterwards. ``--again`` times a second push of the same workspace (a no-op).
-``--export`` times ``export_neo4j_csv`` in a child per impl and then a real ``neo4j-admin database
-import full`` of the last export into a stopped server home (then starts it and counts).
+``--plain`` also times the plain way (SPEC §10's baseline): the same property graph written with
+the pattern of ``docs/neo4j.md`` — map rows, ``MERGE`` on the key then ``SET += props``, 5,000
+rows per ``execute_query`` — into the same server after clearing it. ``--export`` times
+``export_neo4j_csv`` in a child per impl and then a real ``neo4j-admin database import full``
+of the last export into a stopped server home (then starts it and counts).
 
 The script runs as a file (``python bench/push_probe.py``), not ``-m``, so a child can import
 ``ownergraph`` from another checkout through ``PYTHONPATH``.
@@ -107,6 +111,61 @@ def _child_push(ws_path: str, uri: str, again: bool) -> dict[str, Any]:
     return out
 
 
+def _child_plain(ws_path: str, uri: str) -> dict[str, Any]:
+    """Push the way docs/neo4j.md shows it (the baseline): MERGE + ``SET += props`` per map row."""
+    from neo4j import GraphDatabase
+
+    import ownergraph
+    from ownergraph.graph.neo4j_store import SCHEMA_STATEMENTS, property_graph
+
+    ws = ownergraph.open(ws_path)
+    graph = property_graph(ws)
+    batch = 5_000
+    with GraphDatabase.driver(uri, auth=None) as drv, drv.session() as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        for stmt in SCHEMA_STATEMENTS:
+            drv.execute_query(stmt)
+        t0 = time.perf_counter()
+        n_nodes = n_rels = 0
+        for ns in graph.nodes:
+            q = f"UNWIND $rows AS r MERGE (n:{ns.label} {{{ns.key}: r.k}}) SET n += r.props"
+            cols = {name: col.to_pylist() for name, col in ns.columns.items()}
+            keys = cols.pop(ns.key)
+            for b in range(0, len(keys), batch):
+                rows = [
+                    {"k": keys[i], "props": {c: v[i] for c, v in cols.items() if v[i] is not None}}
+                    for i in range(b, min(b + batch, len(keys)))
+                ]
+                drv.execute_query(q, rows=rows)
+            n_nodes += len(keys)
+        t1 = time.perf_counter()
+        for rs in graph.rels:
+            (sl, sk), (el, ek) = rs.start, rs.end
+            q = (
+                f"UNWIND $rows AS r MATCH (a:{sl} {{{sk}: r.s}}) MATCH (b:{el} {{{ek}: r.e}}) "
+                f"MERGE (a)-[x:{rs.type} {{key: r.k}}]->(b) SET x += r.props"
+            )
+            cols = {name: col.to_pylist() for name, col in rs.columns.items()}
+            src, dst, keys = rs.src.to_pylist(), rs.dst.to_pylist(), cols.pop("key")
+            for b in range(0, len(keys), batch):
+                rows = [
+                    {"s": src[i], "e": dst[i], "k": keys[i],
+                     "props": {c: v[i] for c, v in cols.items() if v[i] is not None}}
+                    for i in range(b, min(b + batch, len(keys)))
+                ]
+                drv.execute_query(q, rows=rows)
+            n_rels += len(keys)
+        t2 = time.perf_counter()
+    ws.close()
+    return {
+        "seconds": round(t2 - t0, 2),
+        "nodes": n_nodes,
+        "rels": n_rels,
+        "nodes_per_s": round(n_nodes / (t1 - t0)),
+        "rels_per_s": round(n_rels / (t2 - t1)),
+    }
+
+
 def _child_export(ws_path: str, folder: str) -> dict[str, Any]:
     import ownergraph
     from ownergraph.graph.export import export_neo4j_csv
@@ -166,13 +225,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--again", action="store_true", help="also time a second (no-op) push")
     ap.add_argument("--no-push", action="store_true")
     ap.add_argument("--export", action="store_true", help="time neo4j-csv export and the real import")
+    ap.add_argument("--plain", action="store_true", help="also time the docs/neo4j.md MERGE pattern")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--uri", help=argparse.SUPPRESS)
     ap.add_argument("--folder", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
-        out = _child_export(a.workspace, a.folder) if a.folder else _child_push(a.workspace, a.uri, a.again)
+        if a.folder:
+            out = _child_export(a.workspace, a.folder)
+        elif a.plain:
+            out = _child_plain(a.workspace, a.uri)
+        else:
+            out = _child_push(a.workspace, a.uri, a.again)
         print(json.dumps(out))
         return 0
 
@@ -188,6 +253,10 @@ def main(argv: list[str] | None = None) -> int:
                 r.update({f"server_{k}": v for k, v in _server_mem(server.pid).items()})
                 results[f"push {impl}"] = r
                 print(f"push {impl}: {json.dumps(r)}", flush=True)
+            if a.plain:
+                r = _run_child(impls[0], [a.workspace, "--uri", server.uri, "--plain"])
+                results["push plain (docs/neo4j.md pattern)"] = r
+                print(f"push plain: {json.dumps(r)}", flush=True)
     if a.export:
         work = Path(tempfile.mkdtemp(prefix="push-probe-", dir=Path(a.workspace).parent))
         try:

@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Final
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from ownergraph.errors import OwnergraphError
 from ownergraph.graph.export_ftm import export_ftm
@@ -132,36 +134,73 @@ def _header(name: str, typ: str) -> str:
     return f"{name}:{typ}"
 
 
+def _arrow_column(values: pa.Array, typ: str, delim: str) -> pa.Array | None:
+    """``values`` as Arrow's CSV writer must render them for ``neo4j-admin import`` (what
+    :func:`_field` spells out): strings (quoted by the writer), lists joined with ``delim``,
+    numbers and booleans as they are. None when the writer cannot spell them: a float that is
+    not finite, which the writer prints as ``nan``/``inf`` and Java does not parse."""
+    if typ.endswith("[]"):
+        return pc.binary_join(values.cast(pa.list_(pa.string())), delim)
+    if typ == "boolean":
+        return values.cast(pa.bool_())
+    if typ in ("double", "float"):
+        floats = values.cast(pa.float64())
+        return floats if pc.all(pc.is_finite(floats)).as_py() is not False else None
+    if typ in ("long", "int"):
+        return values.cast(pa.int64())
+    if pa.types.is_string(values.type) or pa.types.is_dictionary(values.type):
+        return values
+    return values.cast(pa.string())
+
+
+_WRITE_OPTIONS: Final = pacsv.WriteOptions(include_header=False, quoting_style="needed", batch_size=1 << 14)
+"""Arrow's CSV writer quotes every string value (quotes doubled) and leaves nulls empty and
+unquoted, numbers and booleans bare: the spelling ``neo4j-admin import`` wants."""
+
+
 def _write_csv(
     path: Path, header: Sequence[str], columns: Sequence[pa.Array | str], types: Sequence[str], delim: str
 ) -> bool:
-    """Write ``columns`` (an str is a constant field, already CSV text) chunk by chunk; return
-    whether a value spans lines."""
+    """Write ``columns`` (an str is a constant string value) chunk by chunk; return whether a
+    value spans lines.
+
+    Arrow's CSV writer formats a chunk in C++; a chunk with a float it cannot spell (NaN,
+    infinities) is joined from :func:`_field` texts instead. A value spans lines when its
+    chunk holds a carriage return or more line feeds than rows.
+    """
     n = next(len(c) for c in columns if not isinstance(c, str))
     multiline = False
     with path.open("wb") as f:
         f.write((",".join(header) + "\n").encode())
         for b in range(0, n, _CSV_CHUNK):
-            fields: list[pa.Array | str] = []
-            for col, typ in zip(columns, types, strict=True):
-                if isinstance(col, str):
-                    fields.append(col)
-                    continue
-                text = _field(col.slice(b, _CSV_CHUNK), typ, delim)
-                multiline = multiline or bool(pc.any(pc.match_substring_regex(text, "[\r\n]")).as_py())
-                fields.append(text)
-            lines = pc.binary_join_element_wise(*fields, ",")
-            one = pa.ListArray.from_arrays(pa.array([0, len(lines)], pa.int32()), lines)
-            block = pc.binary_join(one, "\n")
-            f.write(block.cast(pa.binary())[0].as_buffer())
-            f.write(b"\n")
+            m = min(_CSV_CHUNK, n - b)
+            chunk = [
+                pa.DictionaryArray.from_arrays(np.zeros(m, np.int8), pa.array([c], pa.string()))
+                if isinstance(c, str)
+                else c.slice(b, m)
+                for c in columns
+            ]
+            arrays = [_arrow_column(col, typ, delim) for col, typ in zip(chunk, types, strict=True)]
+            if all(a is not None for a in arrays):
+                sink = pa.BufferOutputStream()
+                table = pa.Table.from_arrays(arrays, names=[str(i) for i in range(len(arrays))])
+                pacsv.write_csv(table, sink, _WRITE_OPTIONS)
+                block = sink.getvalue()
+            else:
+                fields = (_field(col, typ, delim) for col, typ in zip(chunk, types, strict=True))
+                lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*fields, ","), "\n", "")
+                one = pa.ListArray.from_arrays(pa.array([0, m], pa.int32()), lines)
+                block = pc.binary_join(one, "").cast(pa.binary())[0].as_buffer()
+            data = np.frombuffer(block, np.uint8)
+            multiline = multiline or bool(np.count_nonzero(data == 10) != m or np.any(data == 13))
+            f.write(block)
     return multiline
 
 
 def _write_nodes(path: Path, ns: NodeSet, delim: str) -> bool:
     cols = list(ns.columns)
     header = [_header(c, ns.types[c]) for c in cols] + [":LABEL"]
-    labels: pa.Array | str = f'"{ns.label}"'
+    labels: pa.Array | str = ns.label
     if ns.extra_labels is not None:
         labels = pc.binary_join_element_wise(ns.label, ns.extra_labels, delim)
     return _write_csv(
@@ -176,7 +215,7 @@ def _write_rels(path: Path, rs: RelSet, delim: str) -> bool:
     return _write_csv(
         path,
         header,
-        [rs.src, rs.dst, f'"{rs.type}"', *(rs.columns[c] for c in cols)],
+        [rs.src, rs.dst, rs.type, *(rs.columns[c] for c in cols)],
         [_STRING, _STRING, _STRING, *(rs.types[c] for c in cols)],
         delim,
     )

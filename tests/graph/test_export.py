@@ -12,6 +12,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pyarrow as pa
@@ -21,9 +22,11 @@ from click.testing import CliRunner, Result
 from ownergraph._testing.neo4j import Neo4jServer, import_tool_command
 from ownergraph.cli import cli
 from ownergraph.graph.export import (
+    _CSV_CHUNK,
     EXPORTERS,
     Neo4jCsvExport,
     _field,
+    _write_csv,
     export_graphml,
     export_json,
     export_neo4j_csv,
@@ -260,6 +263,45 @@ def test_neo4j_csv_fields_as_java_reads_them() -> None:
     assert _field(pa.array([7, None], pa.int64()), "long", ";").to_pylist() == ["7", ""]
     lists = pa.array([["x", "y"], None, ["z"]]).slice(1)  # a sliced list array keeps its offsets right
     assert _field(lists, "string[]", "|").to_pylist() == ["", '"z"']
+
+
+def test_neo4j_csv_chunks_spell_values_alike_with_and_without_a_nan(tmp_path: Path) -> None:
+    """Arrow's CSV writer formats a chunk; a chunk with a NaN float is joined from ``_field``
+    texts instead. Both spell every type the same way, so the same row reads the same in either."""
+    n = _CSV_CHUNK + 4
+    pattern: list[tuple[Any, ...]] = [
+        ('a"b,c', ["x", "y"], 7, 0.25, True),
+        (None, None, None, None, None),
+        ("", [], -1, 100.0, False),
+    ]
+    rows = [pattern[i % 3] for i in range(n - 1)] + [('a"b,c', ["x", "y"], 7, math.nan, True)]
+    columns = [
+        pa.array([r[0] for r in rows], pa.string()),
+        pa.array([r[1] for r in rows], pa.list_(pa.string())),
+        pa.array([r[2] for r in rows], pa.int64()),
+        pa.array([r[3] for r in rows], pa.float64()),
+        pa.array([r[4] for r in rows], pa.bool_()),
+        "OWNS",
+    ]
+    types = ["string", "string[]", "long", "double", "boolean", "string"]
+    path = tmp_path / "mixed.csv"
+    assert _write_csv(path, ["s", "l", "i", "f", "b", ":TYPE"], columns, types, ";") is False
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert lines[0] == "s,l,i,f,b,:TYPE" and lines[-1] == "" and len(lines) == n + 2
+    body = lines[1:-1]
+    assert body[:3] == ['"a""b,c","x;y",7,0.25,true,"OWNS"', ',,,,,"OWNS"', '"","",-1,100,false,"OWNS"']
+    assert all(body[r] == body[r % 3] for r in range(_CSV_CHUNK, n - 1))  # the _field chunk
+    assert body[-1] == '"a""b,c","x;y",7,NaN,true,"OWNS"'
+
+
+@pytest.mark.parametrize("value", ["two\nlines", "carriage\rreturn", "plain"])
+@pytest.mark.parametrize("nan", [False, True])
+def test_neo4j_csv_finds_a_value_spanning_lines(tmp_path: Path, value: str, nan: bool) -> None:
+    """``--multiline-fields`` is asked for exactly when a value holds a line feed or a carriage
+    return, whichever way its chunk was formatted."""
+    columns: list[pa.Array | str] = [pa.array(["x", value]), pa.array([1.0, math.nan if nan else 2.0])]
+    multiline = _write_csv(tmp_path / "m.csv", ["s", "f:double"], columns, ["string", "double"], ";")
+    assert multiline is (value != "plain")
 
 
 # -- CLI ---------------------------------------------------------------------------------------------------

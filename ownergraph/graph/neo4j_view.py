@@ -121,6 +121,7 @@ _Q_KEYS: Final = (
     "RETURN collect([e.id, [k IN e.ids WHERE k IN $keys]]) AS rows"
 )
 _Q_ALL_KEYS: Final = "MATCH (e:Entity {id: $id}) RETURN e.ids AS ids"
+_Q_NAMES: Final = "UNWIND $ids AS id MATCH (e:Entity {id: id}) RETURN collect([e.id, e.name]) AS rows"
 
 
 class _Schema:
@@ -592,6 +593,15 @@ class _SubView(GraphView):
     def ids(self) -> list[str]:
         return self._parent.ids()
 
+    def name(self, i: int) -> str:
+        return self._parent.name(i)
+
+    def names(self, nodes: Sequence[int] | npt.NDArray[np.int64]) -> list[str]:
+        return self._parent.names(nodes)
+
+    def ids_of(self, nodes: Sequence[int] | npt.NDArray[np.int64]) -> list[str]:
+        return self._parent.ids_of(nodes)
+
 
 def read_tables(
     conn: _Conn, as_of: dt.date, *, timings: dict[str, float] | None = None
@@ -691,6 +701,7 @@ class Neo4jView(GraphView):
         self._key_index = None
         self._lookups = 0
         self._key_nodes = None
+        self._name_cache: dict[int, str] = {}
         try:
             self._conn = self._stack.enter_context(_connect(uri, user, password, database))
             self.server_version = self._conn.version
@@ -783,6 +794,28 @@ class Neo4jView(GraphView):
                 out[k] = found.get(wanted[k], -1)
         return out
 
+    def name(self, i: int) -> str:
+        return self.names([i])[0]
+
+    def names(self, nodes: Sequence[int] | npt.NDArray[np.int64]) -> list[str]:
+        """The names of node numbers ``nodes``, in order: from the node table when a query read
+        it (or when more than a quarter of all nodes are asked for), else one server query for
+        those not asked before (by unique id, so a few rows' explanations never read the node
+        table)."""
+        wanted = [int(i) for i in np.asarray(nodes, dtype=np.int64).reshape(-1)]
+        cache = self._name_cache
+        missing = sorted({i for i in wanted if i not in cache})
+        if "_names" in self.__dict__ or len(missing) > self.n // 4:  # a quarter: read them all
+            return GraphView.names(self, wanted)
+        if missing:
+            clock = time.perf_counter()
+            ids = self.ids_of(missing)
+            res = self._connection().run(_Q_NAMES, {"ids": ids}, read=True)
+            got = {str(k): str(v) for k, v in (res.records[0]["rows"] if res.records else [])}
+            cache.update((i, got[x]) for i, x in zip(missing, ids, strict=True))
+            self.timings["names"] = round(self.timings.get("names", 0.0) + time.perf_counter() - clock, 4)
+        return [cache[i] for i in wanted]
+
     def all_keys(self, i: int) -> list[str]:
         """Every id and strong identifier node ``i`` answers to (canonical id first)."""
         res = self._connection().run(_Q_ALL_KEYS, {"id": self.id(i)}, read=True)
@@ -795,7 +828,7 @@ class Neo4jView(GraphView):
         from ownergraph.graph import neo4j_cypher
 
         return neo4j_cypher.fixpoint(
-            self._connection(), self._types(), self.as_of, self._ids_of, self._nodes_of, seeds, upper, rule
+            self._connection(), self._types(), self.as_of, self.ids_of, self._nodes_of, seeds, upper, rule
         )
 
     def fixpoints(
@@ -806,7 +839,7 @@ class Neo4jView(GraphView):
         from ownergraph.graph import neo4j_cypher
 
         return neo4j_cypher.fixpoints(
-            self._connection(), self._types(), self.as_of, self._ids_of, self._nodes_of, units, upper, rule
+            self._connection(), self._types(), self.as_of, self.ids_of, self._nodes_of, units, upper, rule
         )
 
     def steps(self, kinds: frozenset[int] | None, directed: bool) -> Steps:
@@ -818,7 +851,7 @@ class Neo4jView(GraphView):
             self._types(),
             self.as_of,
             self.n,
-            self._ids_of,
+            self.ids_of,
             self._nodes_of,
             kinds,
             directed,
@@ -829,7 +862,7 @@ class Neo4jView(GraphView):
         read from the server; nodes keep their numbers (the whole graph's arrays once read)."""
         if self.loaded:
             return self
-        keys = self._ids_of(sorted({int(x) for x in nodes}))
+        keys = self.ids_of(sorted({int(x) for x in nodes}))
         return _SubView(self, self._reader.edges(keys, direction))
 
     def cone(self, q: int, direction: str, kinds: frozenset[int]) -> GraphView:
@@ -840,7 +873,7 @@ class Neo4jView(GraphView):
         from ownergraph.graph import neo4j_cypher
 
         nodes = neo4j_cypher.cone(
-            self._connection(), self._types(), self.as_of, self._ids_of, self._nodes_of, q, direction, kinds
+            self._connection(), self._types(), self.as_of, self.ids_of, self._nodes_of, q, direction, kinds
         )
         return self.around(nodes)
 
@@ -850,7 +883,8 @@ class Neo4jView(GraphView):
             self._present_types = set(self._reader.schema.types)
         return self._present_types
 
-    def _ids_of(self, nodes: Sequence[int]) -> list[str]:
+    def ids_of(self, nodes: Sequence[int] | npt.NDArray[np.int64]) -> list[str]:
+        """Canonical ids of node numbers ``nodes``, in order (from the id list read once)."""
         ids = self.ids()
         return [ids[int(i)] for i in nodes]
 

@@ -677,14 +677,12 @@ class _Ctx:
         return s
 
     def prefetch(self, nodes: Iterable[int]) -> None:
-        """Fetch ids and names of many nodes in one Arrow take."""
+        """Fetch the ids and names of many nodes at once (one Arrow take, or one server query)."""
         want = sorted({i for i in map(int, nodes) if i not in self._ids})
         if not want:
             return
-        t = self.view.table("nodes")
-        idx = pa.array(want, pa.int64())
-        self._ids.update(zip(want, t.column("id").take(idx).to_pylist(), strict=True))
-        self._names.update(zip(want, t.column("name").take(idx).to_pylist(), strict=True))
+        self._ids.update(zip(want, self.view.ids_of(want), strict=True))
+        self._names.update(zip(want, self.view.names(want), strict=True))
 
     # listings
     def _load_listings(self) -> None:

@@ -45,7 +45,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import splu, spsolve
@@ -568,11 +567,5 @@ class _Names:
 
     def bulk(self, local: IntArray) -> tuple[list[str], list[str]]:
         """Ids and names of the local positions ``local``, in order."""
-        if len(local) < 64:
-            nodes = self._nodes[local].tolist()
-            return [self._view.id(x) for x in nodes], [self._view.name(x) for x in nodes]
-        table = self._view.table("nodes")
-        take = pa.array(self._nodes[local])
-        ids = table.column("id").take(take).to_pylist()
-        names = table.column("name").take(take).to_pylist()
-        return [str(x) for x in ids], [str(x) for x in names]
+        nodes = self._nodes[local]
+        return self._view.ids_of(nodes), self._view.names(nodes)

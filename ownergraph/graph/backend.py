@@ -249,8 +249,8 @@ class _Rounds:
     units), merged once a round.
     """
 
-    def __init__(self, size: int, seeds: I64) -> None:
-        self.dense = size <= _DENSE_KEYS
+    def __init__(self, size: int, seeds: I64, dense_keys: int) -> None:
+        self.dense = size <= dense_keys
         if self.dense:
             self.member = np.zeros(size, dtype=bool)
             self.member[seeds] = True
@@ -297,7 +297,12 @@ zeroed by the OS, so only the pages a fixpoint touches are resident)."""
 
 
 def array_fixpoints(
-    view: GraphView, units: Sequence[Iterable[int]], upper: bool, rule: FixpointRule
+    view: GraphView,
+    units: Sequence[Iterable[int]],
+    upper: bool,
+    rule: FixpointRule,
+    *,
+    dense_keys: int | None = None,
 ) -> list[dict[int, int]]:
     """The in-memory engine's fixpoints: members of the lower (``upper=False``) or upper fixpoint
     from each unit's seeds, each with the synchronous round in which it joined (0 for seeds).
@@ -311,7 +316,8 @@ def array_fixpoints(
     grow, so a target not reached in a round cannot newly meet it. With ``rule.pool`` an
     arranged edge counts its whole joint arrangement (the edges into the same node with the same
     arrangement and role), once per unit. Each round costs O(edges out of its new members), so a
-    fixpoint is O(V + E) in the restricted cone.
+    fixpoint is O(V + E) in the restricted cone. ``dense_keys`` caps the key space kept in dense
+    arrays (default ``_DENSE_KEYS``; the tests pass 0 to check the sorted arrays give the same).
     """
     levels: list[dict[int, int]] = []
     for seeds in units:
@@ -325,7 +331,7 @@ def array_fixpoints(
     frontier = np.unique(
         np.fromiter((u * n + x for u, lv in enumerate(levels) for x in lv), dtype=np.int64)
     )
-    state = _Rounds(len(units) * n, frontier)
+    state = _Rounds(len(units) * n, frontier, _DENSE_KEYS if dense_keys is None else dense_keys)
     roles = np.asarray(rule.roles, dtype=np.int8)
     ptr, dst, kind, flags = view.out_ptr, view.dst, view.kind, view.flags
     bound = view.hi if upper else view.lo

@@ -50,7 +50,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import Field, TypeAdapter
+from pydantic import Field
 
 from ownergraph.errors import InputError
 from ownergraph.graph.backend import FixpointRule
@@ -59,7 +59,7 @@ from ownergraph.graph.model import OWNERSHIP_KINDS, REGIME_IDS, parse_date
 from ownergraph.graph.shares import PPM, Share
 from ownergraph.graph.view import GraphView, date_of
 from ownergraph.queries.regimes import Regime, RegimeParams, get_regime, regime_params
-from ownergraph.queries.rows import BasisItem, Row, Rows, ShareCols, paused_gc, share_columns
+from ownergraph.queries.rows import BasisItem, Row, Rows, ShareCols, constructed, paused_gc, share_columns
 
 __all__ = [
     "STATUSES",
@@ -119,8 +119,17 @@ class RestrictedRow(Row):
     explanation: str
 
 
-_ROWS = TypeAdapter(list[RestrictedRow])
 _BY_OWNER_KIND = itemgetter(0, 1)
+_BY_KEY = itemgetter(0)
+_SEED_FIELDS = frozenset(
+    ("id", "name", "regime", "status", "rule", "iteration", "as_of", "effective", "divest_by", "explanation")
+)
+"""The fields a seed row gives explicitly (the others keep their defaults), as ``model_fields_set``."""
+_DERIVED_FIELDS = frozenset(
+    ("id", "name", "regime", "status", "basis", "rule", "iteration", "as_of", "chain_of", "explanation")
+)
+_SHARED_FIELDS = _DERIVED_FIELDS | {"share_min", "share_max", "share"}
+_BASIS_FIELDS = frozenset(BasisItem.model_fields)
 
 
 @lru_cache(maxsize=65536)
@@ -752,8 +761,9 @@ def evaluate(view: GraphView, regime: str | Regime) -> Evaluation:
 def _rows(
     ev: Evaluation, view: GraphView, seeds: Sequence[int], derived: Sequence[_Derived]
 ) -> Rows[RestrictedRow]:
-    """Build the rows as plain dicts and validate them in one pydantic call (fast and checked:
-    one ``TypeAdapter`` call over plain dicts is quicker than ``model_construct`` per row).
+    """Build the rows from values that are valid by construction (ids, names, dates and shares
+    read from the validated workspace, statuses and rules from this module), so without a second
+    pydantic validation (:func:`~ownergraph.queries.rows.constructed`).
     ``view`` holds the edges the derivations name (``ev.view`` or a server read around them)."""
     reg, params, status = ev.regime, ev.params, ev.status
     edge_ids = sorted({e for dv in derived for e in dv.edges})
@@ -775,7 +785,7 @@ def _rows(
         e: (e_src[i], OWNERSHIP_KINDS[e_kind[i]], share_columns(e_lo[i], e_hi[i], e_flags[i]), src_vals[i])
         for i, e in enumerate(edge_ids)
     }
-    out: list[tuple[tuple[int, int, str], dict[str, object]]] = []
+    out: list[tuple[tuple[int, int, str], RestrictedRow]] = []
     as_of = view.as_of
     listed_rule = reg.rules.listed
     rule_of: dict[Cause, str] = {c: _rule_of(reg, c) for c in get_args(Cause)}
@@ -798,23 +808,25 @@ def _rows(
             divest_by=divest,
             via=sd.via,
         )
-        out.append(
-            (
-                (0, 0, ids[node]),
-                {
-                    "id": ids[node],
-                    "name": name,
-                    "regime": reg.id,
-                    "status": "designated",
-                    "rule": listed_rule,
-                    "iteration": 0,
-                    "as_of": as_of,
-                    "effective": eff,
-                    "divest_by": divest,
-                    "explanation": text,
-                },
-            )
-        )
+        node_id = ids[node]
+        values: dict[str, object] = {
+            "id": node_id,
+            "name": name,
+            "regime": reg.id,
+            "status": "designated",
+            "share_min": None,
+            "share_max": None,
+            "share": None,
+            "basis": [],
+            "rule": listed_rule,
+            "iteration": 0,
+            "as_of": as_of,
+            "effective": eff,
+            "divest_by": divest,
+            "chain_of": None,
+            "explanation": text,
+        }
+        out.append(((0, 0, node_id), constructed(RestrictedRow, values, set(_SEED_FIELDS))))
     for dv in derived:
         y = dv.node
         items: list[tuple[str, str, str | None, ShareCols, str | None]] = []
@@ -828,16 +840,20 @@ def _rows(
             items.sort(key=_BY_OWNER_KIND)
         y_id = ids[y]
         basis = [
-            {
-                "owner_id": owner_id,
-                "kind": kind,
-                "share_min": cols[1],
-                "share_max": cols[2],
-                "share": cols[3],
-                "source": source,
-                "owned_id": y_id,
-                "owner_status": owner_status,
-            }
+            constructed(
+                BasisItem,
+                {
+                    "owner_id": owner_id,
+                    "kind": kind,
+                    "share_min": cols[1],
+                    "share_max": cols[2],
+                    "share": cols[3],
+                    "source": source,
+                    "owned_id": y_id,
+                    "owner_status": owner_status,
+                },
+                set(_BASIS_FIELDS),
+            )
             for owner_id, kind, owner_status, cols, source in items
         ]
         owners: list[Owner] = [(it[0], it[2], it[1], it[3][3]) for it in items]
@@ -857,20 +873,25 @@ def _rows(
             owners=owners,
             chain_of=chain_id,
         )
-        row: dict[str, object] = {
+        share_min, share_max, share = (None, None, None) if dv.share is None else dv.share[1:]
+        values = {
             "id": y_id,
             "name": names[y],
             "regime": reg.id,
             "status": st,
+            "share_min": share_min,
+            "share_max": share_max,
+            "share": share,
             "basis": basis,
             "rule": rule,
             "iteration": dv.level,
             "as_of": as_of,
+            "effective": None,
+            "divest_by": None,
             "chain_of": chain_id,
             "explanation": text,
         }
-        if dv.share is not None:
-            row["share_min"], row["share_max"], row["share"] = dv.share[1:]
-        out.append(((_STATUS_RANK[st], dv.level, y_id), row))
-    out.sort(key=lambda kv: kv[0])
-    return Rows(_ROWS.validate_python([row for _, row in out]))
+        given = set(_DERIVED_FIELDS if dv.share is None else _SHARED_FIELDS)
+        out.append(((_STATUS_RANK[st], dv.level, y_id), constructed(RestrictedRow, values, given)))
+    out.sort(key=_BY_KEY)
+    return Rows([row for _, row in out])

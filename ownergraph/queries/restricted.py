@@ -33,8 +33,9 @@ The semantics, shared with the networkx reference in :mod:`ownergraph.queries.re
 The fixpoints run round by round, vectorised over the view's CSR arrays
 (:func:`~ownergraph.graph.backend.array_fixpoints`); a round touches only the edges out of the
 members that joined in the previous one, so they are O(V + E) in the restricted cone, and only
-derived rows become Python objects. :func:`evaluate` stops at the statuses; its :class:`Evaluation` explains rows on
-demand, so whole-graph callers (``loopholes``, ``exposure``) pay for the rows they print only.
+derived rows become Python objects. :func:`evaluate` stops at the statuses; its
+:class:`Evaluation` explains rows on demand, so whole-graph callers (``loopholes``,
+``exposure``) pay for the rows they print only.
 """
 
 from __future__ import annotations
@@ -352,7 +353,7 @@ aggregate (A (restricted) shares 50%), ≥ 50% (ofac-50-aggregate, round 2).'
 # -- the array implementation ------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Derived:
     node: int
     level: int
@@ -554,7 +555,7 @@ def _rule_of(regime: Regime, cause: Cause) -> str:
     return name or rules.control or rules.ownership or rules.listed
 
 
-@dataclass
+@dataclass(slots=True)
 class _Seed:
     node: int
     list_name: str | None
@@ -799,7 +800,13 @@ def _rows(
     if edge_ids:
         src_vals = view.table("edges").column("source").take(pa.array(view.edge_rows[e_arr])).to_pylist()
     edge_info = {
-        e: (e_src[i], OWNERSHIP_KINDS[e_kind[i]], share_columns(e_lo[i], e_hi[i], e_flags[i]), src_vals[i])
+        e: (
+            e_src[i],
+            ids[e_src[i]],
+            OWNERSHIP_KINDS[e_kind[i]],
+            share_columns(e_lo[i], e_hi[i], e_flags[i]),
+            src_vals[i],
+        )
         for i, e in enumerate(edge_ids)
     }
     out: list[tuple[tuple[int, int, str], RestrictedRow]] = []
@@ -848,11 +855,11 @@ def _rows(
         y = dv.node
         items: list[tuple[str, str, str | None, ShareCols, str | None]] = []
         for e in dv.edges:
-            owner, kind, cols, source = edge_info[e]
+            owner, owner_id, kind, cols, source = edge_info[e]
             owner_status: str | None = status.get(owner)
             if owner_status is None and owner in dv.members and not ev.in_scope(owner):
                 owner_status = "out_of_scope"
-            items.append((ids[owner], kind, owner_status, cols, source))
+            items.append((owner_id, kind, owner_status, cols, source))
         if len(items) > 1:
             items.sort(key=_BY_OWNER_KIND)
         y_id = ids[y]

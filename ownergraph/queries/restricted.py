@@ -851,39 +851,37 @@ def _rows(
             "explanation": text,
         }
         out.append(((0, 0, node_id), constructed(RestrictedRow, values, set(_SEED_FIELDS))))
+    in_scope = ev.in_scope
     for dv in derived:
         y = dv.node
+        y_id = ids[y]
         items: list[tuple[str, str, str | None, ShareCols, str | None]] = []
         for e in dv.edges:
             owner, owner_id, kind, cols, source = edge_info[e]
             owner_status: str | None = status.get(owner)
-            if owner_status is None and owner in dv.members and not ev.in_scope(owner):
+            if owner_status is None and owner in dv.members and not in_scope(owner):
                 owner_status = "out_of_scope"
             items.append((owner_id, kind, owner_status, cols, source))
         if len(items) > 1:
             items.sort(key=_BY_OWNER_KIND)
-        y_id = ids[y]
-        basis = [
-            constructed(
-                BasisItem,
-                {
-                    "owner_id": owner_id,
-                    "kind": kind,
-                    "share_min": cols[1],
-                    "share_max": cols[2],
-                    "share": cols[3],
-                    "source": source,
-                    "owned_id": y_id,
-                    "owner_status": owner_status,
-                },
-                set(_BASIS_FIELDS),
-            )
-            for owner_id, kind, owner_status, cols, source in items
-        ]
-        owners: list[Owner] = [(it[0], it[2], it[1], it[3][3]) for it in items]
+        basis: list[BasisItem] = []
+        owners: list[Owner] = []
+        for owner_id, kind, owner_status, cols, source in items:
+            item = {
+                "owner_id": owner_id,
+                "kind": kind,
+                "share_min": cols[1],
+                "share_max": cols[2],
+                "share": cols[3],
+                "source": source,
+                "owned_id": y_id,
+                "owner_status": owner_status,
+            }
+            basis.append(constructed(BasisItem, item, set(_BASIS_FIELDS)))
+            owners.append((owner_id, owner_status, kind, cols[3]))
         st: Status = "possibly_restricted" if dv.upper else "restricted"
         rule = rule_of[dv.cause]
-        chain_id = ids[dv.chain] if dv.chain is not None else None
+        chain_id = None if dv.chain is None else ids[dv.chain]
         text = explanation(
             reg,
             params,

@@ -43,7 +43,15 @@ if TYPE_CHECKING:
     from ownergraph.graph.workspace import Workspace
     from ownergraph.queries.paths import Steps
 
-__all__ = ["ENGINES", "Engine", "FixpointRule", "GraphBackend", "array_fixpoint", "canonical_rank"]
+__all__ = [
+    "ENGINES",
+    "Engine",
+    "FixpointRule",
+    "GraphBackend",
+    "array_fixpoint",
+    "array_fixpoints",
+    "canonical_rank",
+]
 
 Engine = Literal["memory", "neo4j"]
 ENGINES: Final[tuple[Engine, ...]] = ("memory", "neo4j")
@@ -52,6 +60,7 @@ ENGINES: Final[tuple[Engine, ...]] = ("memory", "neo4j")
 I8 = npt.NDArray[np.int8]
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
 
 
 ROLE_SHARES, ROLE_VOTES, ROLE_CONTROLLED, ROLE_POSSIBLY = 1, 2, 3, 4
@@ -195,109 +204,201 @@ def canonical_rank(view: GraphBackend) -> I64:
     return rank
 
 
-_ARRANGED: weakref.WeakKeyDictionary[Any, npt.NDArray[np.bool_]] = weakref.WeakKeyDictionary()
-"""Per view: which edges belong to a joint arrangement."""
+_ARRANGED: weakref.WeakKeyDictionary[Any, tuple[I64, I64, I64]] = weakref.WeakKeyDictionary()
+"""Per view: the edges that belong to a joint arrangement (sorted), their owned nodes and their
+arrangements as small ints (:func:`_arranged`)."""
+
+
+def _arranged(view: GraphView) -> tuple[I64, I64, I64]:
+    """The edges of ``view`` that belong to a joint arrangement, with their owned node and their
+    arrangement encoded as an int (once per view: the UK runs a fixpoint per designated person)."""
+    hit = _ARRANGED.get(view)
+    if hit is None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        col = view.table("edges").column("arrangement")
+        valid = np.asarray(pc.is_valid(col).to_numpy(zero_copy_only=False), dtype=bool)
+        edges = np.flatnonzero(valid[view.edge_rows]).astype(np.int64)
+        arr = np.zeros(0, dtype=np.int64)
+        if len(edges):
+            names = col.take(pa.array(view.edge_rows[edges])).combine_chunks()
+            codes = pc.dictionary_encode(names).indices
+            arr = np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int64)
+        hit = _ARRANGED[view] = (edges, view.dst[edges].astype(np.int64), arr)
+    return hit
 
 
 def array_fixpoint(view: GraphView, seeds: Iterable[int], upper: bool, rule: FixpointRule) -> dict[int, int]:
-    """The in-memory engine's fixpoint: members of the lower (``upper=False``) or upper fixpoint
-    from ``seeds``, each with the synchronous round in which it joined (0 for seeds).
+    """The in-memory engine's fixpoint of one unit (:func:`array_fixpoints`)."""
+    return array_fixpoints(view, [seeds], upper, rule)[0]
 
-    A FIFO worklist over the view's CSR arrays in pure Python: it touches only the edges out of
-    members, so it is O(V + E) in the restricted cone. Members are processed in round order, so
-    an entity that crosses the threshold while the members of round ``r`` are processed joins in
-    round ``r + 1``: the synchronous semantics the Neo4j engine computes round by round.
+
+def _in_sorted(keys: I64, sorted_keys: I64) -> npt.NDArray[np.bool_]:
+    """Whether each of ``keys`` is in the sorted array ``sorted_keys``."""
+    if len(sorted_keys) == 0:
+        return np.zeros(len(keys), dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return np.asarray(sorted_keys[pos] == keys)
+
+
+class _Rounds:
+    """The state of :func:`array_fixpoints` over keys ``unit * n + node``: which keys are members,
+    and the running shares and votes sums (and open flags) of the keys ``key * 2 + votes``.
+
+    Dense arrays over the whole key space when it is small (one unit: every regime but the UK),
+    so a round touches only its own keys; sorted key arrays otherwise (the UK's thousands of
+    units), merged once a round.
     """
-    level: dict[int, int] = {}
-    for s in seeds:
-        level.setdefault(int(s), 0)
-    queue = list(level)
+
+    def __init__(self, size: int, seeds: I64, dense_keys: int) -> None:
+        self.dense = size <= dense_keys
+        if self.dense:
+            self.member = np.zeros(size, dtype=bool)
+            self.member[seeds] = True
+            self.sums = np.zeros(2 * size, dtype=np.int64)
+            self.opened = np.zeros(2 * size, dtype=bool)
+        else:
+            self.members = seeds
+            self.keys = np.zeros(0, dtype=np.int64)
+            self.sums = np.zeros(0, dtype=np.int64)
+            self.opened = np.zeros(0, dtype=bool)
+
+    def fresh(self, keys: I64) -> npt.NDArray[np.bool_]:
+        """Which of ``keys`` are not members yet."""
+        return ~self.member[keys] if self.dense else ~_in_sorted(keys, self.members)
+
+    def join(self, keys: I64) -> None:
+        """Make ``keys`` (sorted, unique, not members) members."""
+        if self.dense:
+            self.member[keys] = True
+        else:
+            self.members = np.union1d(self.members, keys)
+
+    def add(self, keys: I64, sums: I64, opened: Bools) -> tuple[I64, I64, Bools]:
+        """Add one round's summands; the distinct keys they touched with their running totals."""
+        cand, inv = np.unique(keys, return_inverse=True)
+        inv = inv.reshape(-1)
+        if self.dense:
+            # float sums of ppm ints are exact far beyond any real total (2**53)
+            self.sums[cand] += np.bincount(inv, weights=sums).astype(np.int64)
+            self.opened[cand] |= np.bincount(inv, weights=opened) > 0
+            return cand, self.sums[cand], self.opened[cand]
+        merged, inv = np.unique(np.concatenate([self.keys, keys]), return_inverse=True)
+        inv = inv.reshape(-1)
+        self.keys = merged
+        self.sums = np.bincount(inv, weights=np.concatenate([self.sums, sums])).astype(np.int64)
+        self.opened = np.bincount(inv, weights=np.concatenate([self.opened, opened])) > 0
+        pos = np.searchsorted(merged, cand)
+        return cand, self.sums[pos], self.opened[pos]
+
+
+_DENSE_KEYS = 1 << 24
+"""The largest key space :class:`_Rounds` keeps in dense arrays (19 bytes a key, allocated
+zeroed by the OS, so only the pages a fixpoint touches are resident)."""
+
+
+def array_fixpoints(
+    view: GraphView,
+    units: Sequence[Iterable[int]],
+    upper: bool,
+    rule: FixpointRule,
+    *,
+    dense_keys: int | None = None,
+) -> list[dict[int, int]]:
+    """The in-memory engine's fixpoints: members of the lower (``upper=False``) or upper fixpoint
+    from each unit's seeds, each with the synchronous round in which it joined (0 for seeds).
+
+    Round-synchronous and vectorised over the view's CSR arrays, for all the units at once (the
+    UK runs one unit per designated person), as the Neo4j engine runs a Cypher query per round:
+    a (unit, node) pair is the key ``unit * n + node``. Round ``r + 1`` reads only the edges out
+    of the members that joined in round ``r``, adds their lower (upper) bounds to the running
+    sums of their targets, and admits the targets a member controls (upper: possibly controls)
+    or whose shares or votes sum meets the threshold (:meth:`FixpointRule.meets`). Sums only
+    grow, so a target not reached in a round cannot newly meet it. With ``rule.pool`` an
+    arranged edge counts its whole joint arrangement (the edges into the same node with the same
+    arrangement and role), once per unit. Each round costs O(edges out of its new members), so a
+    fixpoint is O(V + E) in the restricted cone. ``dense_keys`` caps the key space kept in dense
+    arrays (default ``_DENSE_KEYS``; the tests pass 0 to check the sorted arrays give the same).
+    """
+    levels: list[dict[int, int]] = []
+    for seeds in units:
+        level: dict[int, int] = {}
+        for s in seeds:
+            level.setdefault(int(s), 0)
+        levels.append(level)
+    n = view.n
+    if not view.m or not n:
+        return levels
+    frontier = np.unique(
+        np.fromiter((u * n + x for u, lv in enumerate(levels) for x in lv), dtype=np.int64)
+    )
+    state = _Rounds(len(units) * n, frontier, _DENSE_KEYS if dense_keys is None else dense_keys)
+    roles = np.asarray(rule.roles, dtype=np.int8)
     ptr, dst, kind, flags = view.out_ptr, view.dst, view.kind, view.flags
-    in_ptr, in_edges = view.in_ptr, view.in_edges
     bound = view.hi if upper else view.lo
     bit = 2 if upper else 1
-    roles = rule.roles
-    T, incl, VT, vincl = rule.threshold, rule.inclusive, rule.votes_threshold, rule.votes_inclusive
-    has_arr: npt.NDArray[np.bool_] | None = None
-    arr_col: Any = None
-    if rule.pool and view.m:
-        arr_col = view.table("edges").column("arrangement")
-        has_arr = _ARRANGED.get(view)
-        if has_arr is None:  # once per view: the UK runs one fixpoint per designated person
-            import pyarrow.compute as pc
-
-            valid = np.asarray(pc.is_valid(arr_col).to_numpy(zero_copy_only=False), dtype=bool)
-            has_arr = _ARRANGED[view] = valid[view.edge_rows]
-    arrangements: dict[int, str | None] = {}
-
-    def arrangement(e: int) -> str | None:
-        if has_arr is None or not has_arr[e]:
-            return None
-        if e not in arrangements:
-            arrangements[e] = arr_col[int(view.edge_rows[e])].as_py()
-        return arrangements[e]
-
-    pool = has_arr is not None
-    acc: dict[int, list[int]] = {}
-    counted: dict[int, set[int]] = {}
-    pooled: set[tuple[int, str, int]] = set()
-    i = 0
-    while i < len(queue):
-        x = queue[i]
-        i += 1
-        a = int(ptr[x])
-        b = int(ptr[x + 1])
-        if a == b:
-            continue
-        nxt = level[x] + 1
-        ys = dst[a:b].tolist()
-        ks = kind[a:b].tolist()
-        vals: list[int] | None = None
-        fls: list[int] = []
-        for j in range(b - a):
-            y = ys[j]
-            if y in level:
-                continue
-            r = roles[ks[j]]
-            if r == 0:
-                continue
-            if r >= ROLE_CONTROLLED:
-                if r == ROLE_CONTROLLED or upper:
-                    level[y] = nxt
-                    queue.append(y)
-                continue
-            if vals is None:
-                vals = bound[a:b].tolist()
-                fls = flags[a:b].tolist()
-            st = acc.get(y)
-            if st is None:
-                st = acc[y] = [0, 0, 0, 0]
-            o = 0 if r == ROLE_SHARES else 2
-            if pool:
-                e = a + j
-                cs = counted.setdefault(y, set())
-                if e in cs:
-                    continue
-                cs.add(e)
-                st[o] += vals[j]
-                st[o + 1] |= fls[j] & bit
-                arr = arrangement(e)
-                if arr is not None and (y, arr, r) not in pooled:
-                    pooled.add((y, arr, r))
-                    for e2 in in_edges[in_ptr[y] : in_ptr[y + 1]].tolist():
-                        if e2 not in cs and roles[int(kind[e2])] == r and arrangement(e2) == arr:
-                            cs.add(e2)
-                            st[o] += int(bound[e2])
-                            st[o + 1] |= int(flags[e2]) & bit
-            else:
-                st[o] += vals[j]
-                st[o + 1] |= fls[j] & bit
-            if o == 0:
-                thr, inc = T, incl
-            else:
-                thr, inc = VT, vincl
-            tot = st[o]
-            if tot > thr or (tot == thr and ((inc and not st[o + 1]) if upper else (inc or st[o + 1]))):
-                level[y] = nxt
-                queue.append(y)
-    return level
+    thr = np.array([0, rule.threshold, rule.votes_threshold], dtype=np.int64)
+    inc = np.array([False, rule.inclusive, rule.votes_inclusive])
+    # pooled joint arrangements: group the arranged edges by (owned node, arrangement, role)
+    group: I64 | None = None
+    if rule.pool:
+        a_edges, a_dst, a_arr = _arranged(view)
+        if len(a_edges):
+            a_role = roles[kind[a_edges]].astype(np.int64)
+            gkeys = (a_dst * (int(a_arr.max()) + 1) + a_arr) * 8 + a_role
+            _u, group = np.unique(gkeys, return_inverse=True)
+            g_n = len(_u)
+            g_sum = np.bincount(group, weights=bound[a_edges], minlength=g_n).astype(np.int64)
+            g_open = np.bincount(group, weights=(flags[a_edges] & bit) > 0, minlength=g_n) > 0
+            g_dst, g_role = np.zeros(g_n, np.int64), np.zeros(g_n, np.int64)
+            g_dst[group], g_role[group] = a_dst, a_role
+            pooled = np.zeros(0, dtype=np.int64)  # unit * groups + group, already counted
+    rnd = 0
+    while len(frontier):
+        rnd += 1
+        fu, fx = np.divmod(frontier, n)
+        starts, ends = ptr[fx], ptr[fx + 1]
+        lens = ends - starts
+        total = int(lens.sum())
+        if total == 0:
+            break
+        offsets = np.cumsum(lens) - lens
+        e = np.repeat(starts - offsets, lens) + np.arange(total, dtype=np.int64)
+        eu = np.repeat(fu, lens)
+        r = roles[kind[e]]
+        keep = (r != 0) if upper else ((r != 0) & (r != ROLE_POSSIBLY))
+        e, eu, r = e[keep], eu[keep], r[keep]
+        key = eu * n + dst[e]
+        fresh = state.fresh(key)
+        e, eu, r, key = e[fresh], eu[fresh], r[fresh], key[fresh]
+        controlled = r >= ROLE_CONTROLLED
+        joined = [key[controlled]]
+        counting = ~controlled
+        e, eu, r, key = e[counting], eu[counting], r[counting], key[counting]
+        c_key, c_sum, c_open = key * 2 + (r == ROLE_VOTES), bound[e].astype(np.int64), (flags[e] & bit) > 0
+        if group is not None and len(e):
+            arranged = _in_sorted(e, a_edges)
+            if arranged.any():
+                g = group[np.searchsorted(a_edges, e[arranged])]
+                gk = np.unique(eu[arranged] * g_n + g)
+                gk = gk[~_in_sorted(gk, pooled)]
+                pooled = np.union1d(pooled, gk)
+                gu, g = np.divmod(gk, g_n)
+                g_key = (gu * n + g_dst[g]) * 2 + (g_role[g] == ROLE_VOTES)
+                c_key = np.concatenate([c_key[~arranged], g_key])
+                c_sum = np.concatenate([c_sum[~arranged], g_sum[g]])
+                c_open = np.concatenate([c_open[~arranged], g_open[g]])
+        if len(c_key):
+            cand, tot, opened = state.add(c_key, c_sum, c_open)
+            which = 1 + (cand & 1)
+            t, i = thr[which], inc[which]
+            meets = (tot > t) | ((tot == t) & ((i & ~opened) if upper else (i | opened)))
+            joined.append(cand[meets] >> 1)
+        frontier = np.unique(np.concatenate(joined))
+        if len(frontier):
+            state.join(frontier)
+            ju, jx = np.divmod(frontier, n)
+            for u, x in zip(ju.tolist(), jx.tolist(), strict=True):
+                levels[u][x] = rnd
+    return levels

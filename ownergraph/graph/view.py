@@ -397,10 +397,11 @@ class GraphView:
     def fixpoints(
         self, units: Sequence[Iterable[int]], upper: bool, rule: FixpointRule
     ) -> list[dict[int, int]]:
-        """:meth:`fixpoint` of each unit's seeds (the UK's one unit per designated person)."""
-        from ownergraph.graph.backend import array_fixpoint
+        """:meth:`fixpoint` of each unit's seeds (the UK's one unit per designated person), all
+        the units at once (:func:`~ownergraph.graph.backend.array_fixpoints`)."""
+        from ownergraph.graph.backend import array_fixpoints
 
-        return [array_fixpoint(self, seeds, upper, rule) for seeds in units]
+        return array_fixpoints(self, units, upper, rule)
 
     # -- networkx ------------------------------------------------------------------------------
     def to_networkx(self, nodes: Iterable[int] | None = None) -> nx.MultiDiGraph[str]:

@@ -30,10 +30,12 @@ The semantics, shared with the networkx reference in :mod:`ownergraph.queries.re
   the sum of their ``shares`` edges as an interval, and ``rule`` is the first that holds of
   ownership, votes, board, control, consolidation.
 
-The fixpoint is a FIFO worklist over the view's CSR arrays in pure Python; it touches only the
-edges out of members, so it is O(V + E) in the restricted cone, and only derived rows become
-Python objects. :func:`evaluate` stops at the statuses; its :class:`Evaluation` explains rows on
-demand, so whole-graph callers (``loopholes``, ``exposure``) pay for the rows they print only.
+The fixpoints run round by round, vectorised over the view's CSR arrays
+(:func:`~ownergraph.graph.backend.array_fixpoints`); a round touches only the edges out of the
+members that joined in the previous one, so they are O(V + E) in the restricted cone, and only
+derived rows become Python objects. :func:`evaluate` stops at the statuses; its
+:class:`Evaluation` explains rows on demand, so whole-graph callers (``loopholes``,
+``exposure``) pay for the rows they print only.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import Field, TypeAdapter
+from pydantic import Field
 
 from ownergraph.errors import InputError
 from ownergraph.graph.backend import FixpointRule
@@ -59,7 +61,7 @@ from ownergraph.graph.model import OWNERSHIP_KINDS, REGIME_IDS, parse_date
 from ownergraph.graph.shares import PPM, Share
 from ownergraph.graph.view import GraphView, date_of
 from ownergraph.queries.regimes import Regime, RegimeParams, get_regime, regime_params
-from ownergraph.queries.rows import BasisItem, Row, Rows, ShareCols, paused_gc, share_columns
+from ownergraph.queries.rows import BasisItem, Row, Rows, ShareCols, constructed, paused_gc, share_columns
 
 __all__ = [
     "STATUSES",
@@ -83,6 +85,9 @@ Owner = tuple[str, str | None, str, str]
 """A basis item as the explanation needs it: owner id, owner status, edge kind, share text."""
 
 _SHARES, _VOTES, _CTRL, _POSS = 1, 2, 3, 4
+_BOARD, _CONTROL = OWNERSHIP_KINDS.index("board"), OWNERSHIP_KINDS.index("control")
+_CAUSES: tuple[Cause, ...] = ("ownership", "votes", "board", "control", "consolidation")
+I64s = npt.NDArray[np.int64]
 _ROLE_CODE = {"shares": _SHARES, "votes": _VOTES, "controlled": _CTRL, "possibly-controlled": _POSS}
 _STATUS_RANK = {s: i for i, s in enumerate(STATUSES)}
 _MAX_OWNERS_TEXT = 4
@@ -119,19 +124,17 @@ class RestrictedRow(Row):
     explanation: str
 
 
-_ROWS = TypeAdapter(list[RestrictedRow])
 _BY_OWNER_KIND = itemgetter(0, 1)
-
-
-@lru_cache(maxsize=65536)
-def _aggregate_cols(parts: tuple[tuple[int, int, int], ...]) -> ShareCols | None:
-    """:func:`aggregate_share` of columnar parts, with its output fields (``None`` for no parts).
-
-    Summed on the ints: only the total becomes a :class:`Share` (cached), not every part.
-    """
-    # a part read from the columns is unknown by its flag alone: [0, 100] (Share.from_columns)
-    total = _sum_columns((0, PPM, 4) if fl & 4 else (lo, hi, fl) for lo, hi, fl in parts)
-    return None if total is None else share_columns(*total)
+_BY_KEY = itemgetter(0)
+_SEED_FIELDS = frozenset(
+    ("id", "name", "regime", "status", "rule", "iteration", "as_of", "effective", "divest_by", "explanation")
+)
+"""The fields a seed row gives explicitly (the others keep their defaults), as ``model_fields_set``."""
+_DERIVED_FIELDS = frozenset(
+    ("id", "name", "regime", "status", "basis", "rule", "iteration", "as_of", "chain_of", "explanation")
+)
+_SHARED_FIELDS = _DERIVED_FIELDS | {"share_min", "share_max", "share"}
+_BASIS_FIELDS = frozenset(BasisItem.model_fields)
 
 
 def _sum_columns(parts: Iterable[tuple[int, int, int]]) -> tuple[int, int, int] | None:
@@ -146,6 +149,20 @@ def _sum_columns(parts: Iterable[tuple[int, int, int]]) -> tuple[int, int, int] 
         hi += phi
         lo_open = lo_open or bool(fl & 1)
         hi_open = hi_open or bool(fl & 2)
+    return _total(n, known, lo, hi, lo_open, hi_open)
+
+
+@lru_cache(maxsize=65536)
+def _total_cols(n: int, known: int, lo: int, hi: int, lo_open: bool, hi_open: bool) -> ShareCols | None:
+    """:func:`_total` with its output fields, cached on the ints (the derivations' sums)."""
+    total = _total(n, known, lo, hi, lo_open, hi_open)
+    return None if total is None else share_columns(*total)
+
+
+def _total(n: int, known: int, lo: int, hi: int, lo_open: bool, hi_open: bool) -> tuple[int, int, int] | None:
+    """The sum of ``n`` share intervals (``known`` of them known; an unknown one adds ``[0, 100]``)
+    from the sums of their bounds and whether any bound is open: capped at 100%, unknown when
+    every part is, ``None`` for no parts."""
     if n == 0:
         return None
     if known == 0:
@@ -336,7 +353,7 @@ aggregate (A (restricted) shares 50%), ≥ 50% (ofac-50-aggregate, round 2).'
 # -- the array implementation ------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Derived:
     node: int
     level: int
@@ -350,7 +367,7 @@ class _Derived:
 
 
 class _Engine:
-    """The worklist fixpoint over one view's CSR arrays for one regime's parameters."""
+    """One regime's fixpoints and derivations over a view's CSR arrays."""
 
     def __init__(self, view: GraphView, params: RegimeParams) -> None:
         self.view = view
@@ -422,105 +439,107 @@ class _Engine:
         all the units in one query per round)."""
         return self.view.fixpoints(units, upper, self.rule)
 
-    def meets(self, total: int, flag: bool, votes: bool, upper: bool) -> bool:
-        thr, inc = (self.VT, self.vincl) if votes else (self.T, self.incl)
-        if total != thr:
-            return total > thr
-        return (inc and not flag) if upper else (inc or flag)
-
     def derive_all(
         self, items: Sequence[tuple[int, dict[int, int], bool, int, int | None]]
     ) -> list[_Derived]:
         """Derivations of many entities: ``(node, unit members, upper, round, chain)`` each.
 
-        The in-edges of all of them are gathered with one vectorised CSR lookup; each entity's
-        basis, share and cause are then computed from its unit's final members.
+        Vectorised over the in-edges of all of them at once (one CSR gather): an edge counts
+        when its role counts in the entity's fixpoint (possible control only in the upper one)
+        and its owner is a member of the entity's unit (plus, with pooling, the edges of the
+        same joint arrangement and role); the sums of the counting shares and votes edges (lower
+        bounds, or upper bounds in the upper fixpoint, an unknown share as ``[0, 100]``) give the
+        cause, the first of ownership, votes, board, control and consolidation that holds.
         """
-        if not items:
+        k = len(items)
+        if not k:
             return []
-        ys = np.fromiter((it[0] for it in items), dtype=np.int64, count=len(items))
+        ys = np.fromiter((it[0] for it in items), dtype=np.int64, count=k)
         starts, ends = self.in_ptr[ys], self.in_ptr[ys + 1]
         lens = ends - starts
         total = int(lens.sum())
-        offsets = np.concatenate(([0], np.cumsum(lens)))
-        pos_arr = np.repeat(starts - offsets[:-1], lens) + np.arange(total, dtype=np.int64)
-        es = self.in_edges[pos_arr]
-        all_edges, all_srcs, all_kinds = es.tolist(), self.src[es].tolist(), self.kind[es].tolist()
-        all_lo, all_hi, all_fl = self.lo[es].tolist(), self.hi[es].tolist(), self.flags[es].tolist()
-        bounds = offsets.tolist()
-        return [
-            self._derive(it, all_edges, all_srcs, all_kinds, all_lo, all_hi, all_fl, bounds[j], bounds[j + 1])
-            for j, it in enumerate(items)
-        ]
+        offsets = np.cumsum(lens) - lens
+        es = self.in_edges[np.repeat(starts - offsets, lens) + np.arange(total, dtype=np.int64)]
+        item = np.repeat(np.arange(k, dtype=np.int64), lens)
+        srcs = self.src[es].astype(np.int64)
+        kinds = self.kind[es]
+        roles = np.asarray(self.roles, dtype=np.int8)[kinds]
+        uppers = np.fromiter((it[2] for it in items), dtype=bool, count=k)
+        up = uppers[item]
+        # owners that are members of the entity's unit: (unit, node) keys, units by identity
+        unit_of: dict[int, int] = {}
+        units: list[dict[int, int]] = []
+        for it in items:
+            if unit_of.setdefault(id(it[1]), len(units)) == len(units):
+                units.append(it[1])
+        unit = np.fromiter((unit_of[id(it[1])] for it in items), dtype=np.int64, count=k)
+        nodes = [np.fromiter(m, dtype=np.int64, count=len(m)) for m in units]
+        span = 1 + max(int(srcs.max(initial=0)), *(int(a.max(initial=0)) for a in nodes))
+        member_keys = np.concatenate([u * span + a for u, a in enumerate(nodes)])
+        inc = (roles != 0) & ((roles != _POSS) | up) & np.isin(unit[item] * span + srcs, member_keys)
+        if self.pool and self._has_arr is not None and inc.any():
+            # pooled: every edge into the entity of an arrangement and role a counting edge has
+            pos = np.flatnonzero(self._has_arr[es] & ((roles == _SHARES) | (roles == _VOTES)))
+            if len(pos):
+                codes: dict[str | None, int] = {}
+                code = np.fromiter(
+                    (codes.setdefault(self.arrangement(e), len(codes)) for e in es[pos].tolist()),
+                    dtype=np.int64,
+                    count=len(pos),
+                )
+                group = (item[pos] * (len(codes) + 1) + code) * 8 + roles[pos]
+                inc[pos[np.isin(group, group[inc[pos]])]] = True
+        sel = np.flatnonzero(inc)
+        at, r, e_sel = item[sel], roles[sel], es[sel]
+        fl = self.flags[e_sel].astype(np.int64)
+        lo, hi = self.lo[e_sel].astype(np.int64), self.hi[e_sel].astype(np.int64)
+        unknown = (fl & 4) > 0
+        up_sel = up[sel]
+        bound = np.where(up_sel, np.where(unknown, PPM, hi), np.where(unknown, 0, lo))
+        opened = ~unknown & ((fl & np.where(up_sel, 2, 1)) > 0)
 
-    def _derive(
-        self,
-        item: tuple[int, dict[int, int], bool, int, int | None],
-        all_edges: list[int],
-        srcs: list[int],
-        kinds: list[int],
-        los: list[int],
-        his: list[int],
-        fls: list[int],
-        a: int,
-        b: int,
-    ) -> _Derived:
-        y, members, upper, level, chain = item
-        roles = self.roles
-        inc: list[int] = []
-        for i in range(a, b):
-            r = roles[kinds[i]]
-            if r == 0 or (r == _POSS and not upper):
-                continue
-            if srcs[i] in members:
-                inc.append(i)
-        if self.pool and self._has_arr is not None and inc:
-            keys = {(self.arrangement(all_edges[i]), roles[kinds[i]]) for i in inc}
-            keys = {k for k in keys if k[0] is not None and k[1] in (_SHARES, _VOTES)}
-            if keys:
-                have = set(inc)
-                for i in range(a, b):
-                    if i not in have and (self.arrangement(all_edges[i]), roles[kinds[i]]) in keys:
-                        inc.append(i)
-        totals = [0, 0]
-        opens = [False, False]
-        shares: list[tuple[int, int, int]] = []
-        votes: list[tuple[int, int, int]] = []
-        kinds_present: set[str] = set()
-        open_bit = 2 if upper else 1
-        for i in inc:
-            r = roles[kinds[i]]
-            if r in (_SHARES, _VOTES):
-                lo, hi, fl = los[i], his[i], fls[i]
-                (shares if r == _SHARES else votes).append((lo, hi, fl))
-                o = 0 if r == _SHARES else 1
-                # an unknown share is [0, 100] with closed bounds (Share.from_columns)
-                totals[o] += (PPM if fl & 4 else hi) if upper else (0 if fl & 4 else lo)
-                opens[o] = opens[o] or (not fl & 4 and bool(fl & open_bit))
-            else:
-                kinds_present.add(OWNERSHIP_KINDS[kinds[i]])
-        cause: Cause
-        if shares and self.meets(totals[0], opens[0], False, upper):
-            cause = "ownership"
-        elif votes and self.meets(totals[1], opens[1], True, upper):
-            cause = "votes"
-        elif "board" in kinds_present:
-            cause = "board"
-        elif "control" in kinds_present:
-            cause = "control"
-        else:
-            cause = "consolidation"
-        return _Derived(
-            y,
-            level,
-            upper,
-            chain,
-            members,
-            [all_edges[i] for i in inc],
-            cause,
-            _aggregate_cols(tuple(shares)),
-            _aggregate_cols(tuple(votes)),
-        )
+        def per_item(mask: npt.NDArray[np.bool_], weights: npt.NDArray[np.int64] | None = None) -> I64s:
+            return np.bincount(at[mask], weights=None if weights is None else weights[mask], minlength=k)
+
+        cols = []  # per role: parts, known parts, sums of lo and hi, any open lo/hi, meets
+        for role, thr, incl in ((_SHARES, self.T, self.incl), (_VOTES, self.VT, self.vincl)):
+            is_r = r == role
+            tot = per_item(is_r, bound).astype(np.int64)
+            opn = per_item(is_r & opened) > 0
+            meets = (tot > thr) | ((tot == thr) & np.where(uppers, incl & ~opn, incl | opn))
+            known = is_r & ~unknown
+            cols.append(
+                (
+                    per_item(is_r).tolist(),
+                    per_item(known).tolist(),
+                    per_item(known, lo).astype(np.int64).tolist(),
+                    (per_item(known, hi) + PPM * per_item(is_r & unknown)).astype(np.int64).tolist(),
+                    (per_item(known & ((fl & 1) > 0)) > 0).tolist(),
+                    (per_item(known & ((fl & 2) > 0)) > 0).tolist(),
+                    (meets & (per_item(is_r) > 0)),
+                )
+            )
+        limb = r >= _CTRL
+        board = per_item(limb & (self.kind[e_sel] == _BOARD)) > 0
+        control = per_item(limb & (self.kind[e_sel] == _CONTROL)) > 0
+        cause = np.select([cols[0][6], cols[1][6], board, control], [0, 1, 2, 3], 4).tolist()
+        bounds = np.searchsorted(at, np.arange(k + 1)).tolist()
+        edges = e_sel.tolist()
+        (sn, sk, slo, shi, slo_o, shi_o, _m), (vn, vk, vlo, vhi, vlo_o, vhi_o, _v) = cols
+        return [
+            _Derived(
+                y,
+                level,
+                upper,
+                chain,
+                members,
+                edges[bounds[j] : bounds[j + 1]],
+                _CAUSES[cause[j]],
+                _total_cols(sn[j], sk[j], slo[j], shi[j], slo_o[j], shi_o[j]),
+                _total_cols(vn[j], vk[j], vlo[j], vhi[j], vlo_o[j], vhi_o[j]),
+            )
+            for j, (y, members, upper, level, chain) in enumerate(items)
+        ]
 
 
 def _rule_of(regime: Regime, cause: Cause) -> str:
@@ -536,7 +555,7 @@ def _rule_of(regime: Regime, cause: Cause) -> str:
     return name or rules.control or rules.ownership or rules.listed
 
 
-@dataclass
+@dataclass(slots=True)
 class _Seed:
     node: int
     list_name: str | None
@@ -732,8 +751,16 @@ def evaluate(view: GraphView, regime: str | Regime) -> Evaluation:
             if key is None:
                 key = view.id(chain) if chain is not None else ""
             eng.prefetch_scope(fp)
+            scope = eng.in_scope if params.foreign_only else None
+            if not best:  # the first unit: no tie to break (every unit of OFAC, BIS and the EU)
+                best.update(
+                    (y, (k, key, chain, fp))
+                    for y, k in fp.items()
+                    if y not in seeds and (scope is None or scope(y))
+                )
+                continue
             for y, k in fp.items():
-                if y in seeds or not eng.in_scope(y):
+                if y in seeds or (scope is not None and not scope(y)):
                     continue
                 cur = best.get(y)
                 if cur is None or (k, key) < (cur[0], cur[1]):
@@ -752,8 +779,9 @@ def evaluate(view: GraphView, regime: str | Regime) -> Evaluation:
 def _rows(
     ev: Evaluation, view: GraphView, seeds: Sequence[int], derived: Sequence[_Derived]
 ) -> Rows[RestrictedRow]:
-    """Build the rows as plain dicts and validate them in one pydantic call (fast and checked:
-    one ``TypeAdapter`` call over plain dicts is quicker than ``model_construct`` per row).
+    """Build the rows from values that are valid by construction (ids, names, dates and shares
+    read from the validated workspace, statuses and rules from this module), so without a second
+    pydantic validation (:func:`~ownergraph.queries.rows.constructed`).
     ``view`` holds the edges the derivations name (``ev.view`` or a server read around them)."""
     reg, params, status = ev.regime, ev.params, ev.status
     edge_ids = sorted({e for dv in derived for e in dv.edges})
@@ -772,10 +800,16 @@ def _rows(
     if edge_ids:
         src_vals = view.table("edges").column("source").take(pa.array(view.edge_rows[e_arr])).to_pylist()
     edge_info = {
-        e: (e_src[i], OWNERSHIP_KINDS[e_kind[i]], share_columns(e_lo[i], e_hi[i], e_flags[i]), src_vals[i])
+        e: (
+            e_src[i],
+            ids[e_src[i]],
+            OWNERSHIP_KINDS[e_kind[i]],
+            share_columns(e_lo[i], e_hi[i], e_flags[i]),
+            src_vals[i],
+        )
         for i, e in enumerate(edge_ids)
     }
-    out: list[tuple[tuple[int, int, str], dict[str, object]]] = []
+    out: list[tuple[tuple[int, int, str], RestrictedRow]] = []
     as_of = view.as_of
     listed_rule = reg.rules.listed
     rule_of: dict[Cause, str] = {c: _rule_of(reg, c) for c in get_args(Cause)}
@@ -798,37 +832,42 @@ def _rows(
             divest_by=divest,
             via=sd.via,
         )
-        out.append(
-            (
-                (0, 0, ids[node]),
-                {
-                    "id": ids[node],
-                    "name": name,
-                    "regime": reg.id,
-                    "status": "designated",
-                    "rule": listed_rule,
-                    "iteration": 0,
-                    "as_of": as_of,
-                    "effective": eff,
-                    "divest_by": divest,
-                    "explanation": text,
-                },
-            )
-        )
+        node_id = ids[node]
+        values: dict[str, object] = {
+            "id": node_id,
+            "name": name,
+            "regime": reg.id,
+            "status": "designated",
+            "share_min": None,
+            "share_max": None,
+            "share": None,
+            "basis": [],
+            "rule": listed_rule,
+            "iteration": 0,
+            "as_of": as_of,
+            "effective": eff,
+            "divest_by": divest,
+            "chain_of": None,
+            "explanation": text,
+        }
+        out.append(((0, 0, node_id), constructed(RestrictedRow, values, set(_SEED_FIELDS))))
+    in_scope = ev.in_scope
     for dv in derived:
         y = dv.node
+        y_id = ids[y]
         items: list[tuple[str, str, str | None, ShareCols, str | None]] = []
         for e in dv.edges:
-            owner, kind, cols, source = edge_info[e]
+            owner, owner_id, kind, cols, source = edge_info[e]
             owner_status: str | None = status.get(owner)
-            if owner_status is None and owner in dv.members and not ev.in_scope(owner):
+            if owner_status is None and owner in dv.members and not in_scope(owner):
                 owner_status = "out_of_scope"
-            items.append((ids[owner], kind, owner_status, cols, source))
+            items.append((owner_id, kind, owner_status, cols, source))
         if len(items) > 1:
             items.sort(key=_BY_OWNER_KIND)
-        y_id = ids[y]
-        basis = [
-            {
+        basis: list[BasisItem] = []
+        owners: list[Owner] = []
+        for owner_id, kind, owner_status, cols, source in items:
+            item = {
                 "owner_id": owner_id,
                 "kind": kind,
                 "share_min": cols[1],
@@ -838,12 +877,11 @@ def _rows(
                 "owned_id": y_id,
                 "owner_status": owner_status,
             }
-            for owner_id, kind, owner_status, cols, source in items
-        ]
-        owners: list[Owner] = [(it[0], it[2], it[1], it[3][3]) for it in items]
+            basis.append(constructed(BasisItem, item, set(_BASIS_FIELDS)))
+            owners.append((owner_id, owner_status, kind, cols[3]))
         st: Status = "possibly_restricted" if dv.upper else "restricted"
         rule = rule_of[dv.cause]
-        chain_id = ids[dv.chain] if dv.chain is not None else None
+        chain_id = None if dv.chain is None else ids[dv.chain]
         text = explanation(
             reg,
             params,
@@ -857,20 +895,25 @@ def _rows(
             owners=owners,
             chain_of=chain_id,
         )
-        row: dict[str, object] = {
+        share_min, share_max, share = (None, None, None) if dv.share is None else dv.share[1:]
+        values = {
             "id": y_id,
             "name": names[y],
             "regime": reg.id,
             "status": st,
+            "share_min": share_min,
+            "share_max": share_max,
+            "share": share,
             "basis": basis,
             "rule": rule,
             "iteration": dv.level,
             "as_of": as_of,
+            "effective": None,
+            "divest_by": None,
             "chain_of": chain_id,
             "explanation": text,
         }
-        if dv.share is not None:
-            row["share_min"], row["share_max"], row["share"] = dv.share[1:]
-        out.append(((_STATUS_RANK[st], dv.level, y_id), row))
-    out.sort(key=lambda kv: kv[0])
-    return Rows(_ROWS.validate_python([row for _, row in out]))
+        given = set(_DERIVED_FIELDS if dv.share is None else _SHARED_FIELDS)
+        out.append(((_STATUS_RANK[st], dv.level, y_id), constructed(RestrictedRow, values, given)))
+    out.sort(key=_BY_KEY)
+    return Rows([row for _, row in out])

@@ -27,6 +27,7 @@ __all__ = [
     "Row",
     "Rows",
     "ShareCols",
+    "constructed",
     "finding_id",
     "paused_gc",
     "rows_to_frame",
@@ -102,6 +103,30 @@ class Rows(list[R], Generic[R]):
 
     def to_frame(self) -> pd.DataFrame:
         return rows_to_frame(self)
+
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def constructed(cls: type[R], values: dict[str, Any], fields_set: set[str]) -> R:
+    """A row of ``cls`` from values that are already valid: what ``cls.model_construct`` builds.
+
+    For queries that return thousands of rows whose every value comes from the validated
+    workspace or from the query's own typed code: validating them again cost ``restricted`` a
+    fifth of its time at 1M entities, and ``model_construct`` is slower still (a Python loop
+    over the fields of each row). ``values`` must hold every field of ``cls`` in declaration
+    order (``__dict__`` order is the dump order) with the types validation would give;
+    ``fields_set`` names the ones given explicitly, as validating a dict without the defaulted
+    keys would record them. The rows are the same pydantic models, equal to validated ones
+    (the tests of each caller check that against ``model_validate`` of their own dumps).
+    """
+    row = _new(cls)
+    _set(row, "__dict__", values)
+    _set(row, "__pydantic_fields_set__", fields_set)
+    _set(row, "__pydantic_extra__", None)
+    _set(row, "__pydantic_private__", None)
+    return row
 
 
 def rows_to_frame(rows: Iterable[Row]) -> pd.DataFrame:

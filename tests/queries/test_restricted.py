@@ -18,7 +18,7 @@ import pytest
 
 from ownergraph.errors import NotFoundError
 from ownergraph.queries.reference import reference_restricted
-from ownergraph.queries.restricted import aggregate_share, evaluate, restricted
+from ownergraph.queries.restricted import RestrictedRow, aggregate_share, evaluate, restricted
 from tests.queries.graphs import Edge, Graph, build
 
 Make = Callable[..., Graph]
@@ -454,3 +454,11 @@ def test_evaluation_explains_any_subset_as_the_full_query(make: Make, regime: st
         assert ev.rows(part) == [r for r in full if view.index(r.id) in part]
     assert ev.rows([]) == []
     assert len(full) > 3, [(r.id, r.status) for r in full]
+    # rows are built without a second validation (rows.constructed): each is the row that
+    # validating its own explicitly-set fields gives, value types and fields set included
+    for r in full:
+        again = RestrictedRow.model_validate(r.model_dump(exclude_unset=True))
+        assert again == r and again.model_dump_json() == r.model_dump_json()
+        assert again.model_fields_set == r.model_fields_set
+        assert [b.model_fields_set for b in again.basis] == [b.model_fields_set for b in r.basis]
+        assert [type(v) for v in again.__dict__.values()] == [type(v) for v in r.__dict__.values()]

@@ -1,4 +1,4 @@
-"""Property test: the array worklist equals the networkx reference on random graphs, every regime.
+"""Property test: the array fixpoints equal the networkx reference on random graphs, every regime.
 
 Graphs are small (2-6 entities) but dense in the cases the regimes differ on: cycles, exact 50%
 boundaries, open and closed bands, unknown shares, votes/board/control/consolidation edges, joint
@@ -18,9 +18,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ownergraph.graph.backend import array_fixpoints
 from ownergraph.graph.model import REGIME_IDS
+from ownergraph.graph.view import GraphView
 from ownergraph.queries.reference import reference_restricted
-from ownergraph.queries.restricted import restricted
+from ownergraph.queries.regimes import get_regime, regime_params
+from ownergraph.queries.restricted import _Engine, restricted
 from tests.queries.graphs import build
 
 EXAMPLES = int(os.environ.get("OWNERGRAPH_PROPERTY_EXAMPLES", "200"))
@@ -83,5 +86,18 @@ def test_array_equals_reference(case: dict[str, Any]) -> None:
                     assert got == ref, (regime, day)
                     seeds = {r["id"] for r in got if r["status"] == "designated"}
                     assert {view.id(i) for i in view.designated(regime)} <= seeds
+                    _check_key_storage(view, regime)
         finally:
             g.close()
+
+
+def _check_key_storage(view: GraphView, regime: str) -> None:
+    """``array_fixpoints`` keeps its keys in dense arrays for one unit and in sorted arrays for the
+    UK's thousands of units at scale: both give the same members and rounds, for all the seeds
+    as one unit and for one unit per seed."""
+    rule = _Engine(view, regime_params(get_regime(regime), view.as_of)).rule
+    seeds = sorted(int(i) for i in view.designated(regime))
+    units = [seeds, *([s] for s in seeds)]
+    for upper in (False, True):
+        dense = array_fixpoints(view, units, upper, rule)
+        assert array_fixpoints(view, units, upper, rule, dense_keys=0) == dense, (regime, upper)

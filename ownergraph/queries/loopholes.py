@@ -209,7 +209,7 @@ class ExplainedRows(Mapping[int, RestrictedRow]):
         if not todo:
             return
         asked = sorted(todo)
-        ids = self._ev.view.table("nodes").column("id").take(pa.array(asked, pa.int64())).to_pylist()
+        ids = self._ev.view.ids_of(asked)
         node_of = dict(zip(ids, asked, strict=True))
         built.update((node_of[r.id], r) for r in self._ev.rows(asked))
 

@@ -792,10 +792,8 @@ def _rows(
     nodes_needed = {*seeds, *(dv.node for dv in derived), *e_src}
     nodes_needed.update(dv.chain for dv in derived if dv.chain is not None)
     node_list = sorted(nodes_needed)
-    ntab = view.table("nodes")
-    idx = pa.array(node_list, pa.int64())
-    ids = dict(zip(node_list, ntab.column("id").take(idx).to_pylist(), strict=True))
-    names = dict(zip(node_list, ntab.column("name").take(idx).to_pylist(), strict=True))
+    ids = dict(zip(node_list, view.ids_of(node_list), strict=True))
+    names = dict(zip(node_list, view.names(node_list), strict=True))
     src_vals: list[str | None] = []
     if edge_ids:
         src_vals = view.table("edges").column("source").take(pa.array(view.edge_rows[e_arr])).to_pylist()

@@ -774,6 +774,13 @@ def neo4j_group(
 @click.option(
     "--batch", default=10_000, show_default=True, type=click.IntRange(min=1), help="Rows per transaction."
 )
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Sessions writing batches at the same time (the server's cores do the work).",
+)
 @click.pass_context
 def neo4j_push(
     ctx: click.Context,
@@ -783,6 +790,7 @@ def neo4j_push(
     database: str | None,
     replace: bool,
     batch: int,
+    workers: int,
 ) -> None:
     """Write the workspace into Neo4j: constraints first, then MERGEd batches and a count check.
 
@@ -832,6 +840,7 @@ def neo4j_push(
             database=conn["database"],
             replace=replace,
             batch=batch,
+            workers=workers,
             progress=progress,
         )
 

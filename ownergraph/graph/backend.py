@@ -298,6 +298,11 @@ _DENSE_KEYS = 1 << 24
 zeroed by the OS, so only the pages a fixpoint touches are resident)."""
 
 
+def seed_levels(units: Sequence[Iterable[int]]) -> list[dict[int, int]]:
+    """Each unit's seeds at round 0: where both engines' fixpoints start."""
+    return [dict.fromkeys(map(int, seeds), 0) for seeds in units]
+
+
 def array_fixpoints(
     view: GraphView,
     units: Sequence[Iterable[int]],
@@ -321,12 +326,7 @@ def array_fixpoints(
     fixpoint is O(V + E) in the restricted cone. ``dense_keys`` caps the key space kept in dense
     arrays (default ``_DENSE_KEYS``; the tests pass 0 to check the sorted arrays give the same).
     """
-    levels: list[dict[int, int]] = []
-    for seeds in units:
-        level: dict[int, int] = {}
-        for s in seeds:
-            level.setdefault(int(s), 0)
-        levels.append(level)
+    levels = seed_levels(units)
     n = view.n
     if not view.m or not n:
         return levels

@@ -32,7 +32,14 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from ownergraph.graph.backend import ROLE_CONTROLLED, ROLE_POSSIBLY, ROLE_SHARES, ROLE_VOTES, FixpointRule
+from ownergraph.graph.backend import (
+    ROLE_CONTROLLED,
+    ROLE_POSSIBLY,
+    ROLE_SHARES,
+    ROLE_VOTES,
+    FixpointRule,
+    seed_levels,
+)
 from ownergraph.graph.model import OWNERSHIP_KINDS
 from ownergraph.graph.neo4j_store import EDGE_TYPES
 from ownergraph.graph.shares import PPM
@@ -112,12 +119,7 @@ def fixpoints(
     it, or a sum meets the threshold (:meth:`FixpointRule.meets`). ``ids`` and ``nodes``
     translate node numbers to canonical ids and back.
     """
-    levels: list[dict[int, int]] = []
-    for seeds in units:
-        level: dict[int, int] = {}
-        for s in seeds:
-            level.setdefault(int(s), 0)
-        levels.append(level)
+    levels = seed_levels(units)
     kinds = [k for k, role in enumerate(rule.roles) if role]
     types = edge_types(present_types, kinds)
     if not types:

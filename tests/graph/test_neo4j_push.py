@@ -264,6 +264,62 @@ def test_push_then_push_again_changes_nothing(neo4j_uri: str, sensetime_ws: Work
     assert push(sensetime_ws, neo4j_uri, **neo4j_auth()).written == 0
 
 
+def _db_state(uri: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Every node's key and hash and every relationship's key and hash, sorted."""
+    auth = neo4j_auth()
+    nodes = cypher(uri, "MATCH (n) RETURN coalesce(n.id, n.mic) AS k, n.h AS h", **auth)
+    rels = cypher(uri, "MATCH ()-[r]->() RETURN r.key AS k, r.h AS h", **auth)
+    return sorted((r["k"], r["h"]) for r in nodes), sorted((r["k"], r["h"]) for r in rels)
+
+
+@pytest.mark.neo4j
+def test_parallel_sessions_write_what_one_session_writes(neo4j_uri: str, tmp_path: Path) -> None:
+    from bench.generate import generate
+
+    ws = Workspace(tmp_path / "ws")
+    try:
+        # a realistic 3k graph: parents with hundreds of subsidiaries, so concurrent batches
+        # of 50 relationships lock the same hub nodes
+        generate(tmp_path / "bundle", 3_000, seed=3)
+        (report,) = ws.load([tmp_path / "bundle"])
+        assert report.rejected == 0
+        one = push(ws, neo4j_uri, replace=True, workers=1, **neo4j_auth())
+        want = _db_state(neo4j_uri)
+        many = push(ws, neo4j_uri, replace=True, workers=4, batch=50, **neo4j_auth())
+        assert (many.nodes, many.relationships) == (one.nodes, one.relationships)
+        assert many.relationships["OWNS"] > 4_000
+        created = (many.nodes_created, many.relationships_created)
+        assert created == (one.nodes_created, one.relationships_created)
+        assert _db_state(neo4j_uri) == want
+        again = push(ws, neo4j_uri, workers=4, batch=50, **neo4j_auth())
+        assert (again.written, again.properties_set, again.stale_relationships) == (0, 0, 0)
+    finally:
+        ws.close()
+
+
+def test_run_all_raises_the_first_failure_and_starts_no_more() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ownergraph.graph.neo4j_store import _run_all
+
+    started: list[int] = []
+
+    def job(i: int) -> None:
+        started.append(i)
+        if i == 3:
+            raise EngineError("batch 3 failed")
+        time.sleep(0.01)
+
+    with ThreadPoolExecutor(max_workers=2) as pool, pytest.raises(EngineError, match="batch 3"):
+        _run_all(pool, (lambda i=i: job(i) for i in range(1_000)), 2)
+    assert 3 in started and len(started) < 20  # at most 2 x workers in flight
+
+
+def test_push_refuses_zero_workers(sensetime_ws: Workspace) -> None:
+    with pytest.raises(ValueError, match="workers must be at least 1"):
+        push(sensetime_ws, "bolt://127.0.0.1:1", workers=0)
+
+
 @pytest.mark.neo4j
 def test_schema_labels_and_properties(neo4j_uri: str, sensetime_ws: Workspace) -> None:
     push(sensetime_ws, neo4j_uri, replace=True, **neo4j_auth())

@@ -42,6 +42,33 @@ SCAN_MAX = 50_000
 rather than by building a hash index of the whole column (about 0.4 s per million)."""
 
 
+def pair_order(
+    src: npt.NDArray[Any],
+    dst: npt.NDArray[Any],
+    kind: npt.NDArray[Any],
+    start: npt.NDArray[Any],
+    seq: npt.NDArray[Any],
+) -> npt.NDArray[np.int64]:
+    """The order ``np.lexsort((seq, start, kind, dst, src))`` of edges already sorted by
+    ``(src, dst)``: only the runs of a repeated pair are sorted (by kind, start, record), in
+    place. At 10M entities 13 of 14.8M edges sit in such runs, and the whole-array lexsort took 6 s.
+
+    >>> pair_order(np.array([0, 0, 1]), np.array([1, 1, 2]), np.array([0, 0, 0]),
+    ...            np.array([5, 3, 0]), np.array([0, 1, 2])).tolist()
+    [1, 0, 2]
+    """
+    order = np.arange(len(src), dtype=np.int64)
+    rep = (src[1:] == src[:-1]) & (dst[1:] == dst[:-1])
+    if rep.any():
+        in_run = np.zeros(len(src), dtype=bool)
+        in_run[1:] |= rep
+        in_run[:-1] |= rep
+        idx = np.flatnonzero(in_run)
+        run = np.cumsum(np.concatenate(([True], ~rep)))[idx]  # ascending, so each run keeps its place
+        order[idx] = idx[np.lexsort((seq[idx], start[idx], kind[idx], run))]
+    return order
+
+
 def scan_positions(column: pa.ChunkedArray, keys: Sequence[str]) -> npt.NDArray[np.int64]:
     """Row of each key in a column of distinct strings (-1 where absent), by one vectorised scan.
 
@@ -121,12 +148,8 @@ class GraphView:
         kind = edges.column("kind").to_numpy()[active]
         seq = edges.column("seq").to_numpy()[active]
         st = start[active]
-        # one edge per (src, dst, kind): the latest start, then the latest record. The cache is
-        # sorted by (src, dst), so the full sort is needed only when some pair repeats.
-        if len(src) > 1 and bool(np.any((src[1:] == src[:-1]) & (dst[1:] == dst[:-1]))):
-            order = np.lexsort((seq, st, kind, dst, src))
-        else:
-            order = np.arange(len(src))
+        # one edge per (src, dst, kind): the latest start, then the latest record
+        order = pair_order(src, dst, kind, st, seq)
         s, t, k = src[order], dst[order], kind[order]
         last = np.ones(len(order), dtype=bool)
         if len(order) > 1:

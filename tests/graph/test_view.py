@@ -10,9 +10,11 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hst
 
 from ownergraph.errors import NotFoundError, OwnergraphError
-from ownergraph.graph.view import GraphView, date_of
+from ownergraph.graph.view import GraphView, date_of, pair_order
 from ownergraph.graph.workspace import Workspace
 
 Bundle = Callable[..., Path]
@@ -418,3 +420,14 @@ def test_indices_scan_and_hash_index_agree(dated: Workspace, monkeypatch: pytest
     hashed = fresh.indices(keys).tolist()
     assert fresh._key_index is not None
     assert scanned == hashed == [3, -1, 0, 3, -1, 2]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(hst.lists(hst.tuples(*(hst.integers(0, 4),) * 2, hst.integers(0, 2), hst.integers(0, 3)), max_size=60))
+def test_pair_order_is_the_full_lexsort(rows: list[tuple[int, int, int, int]]) -> None:
+    """Sorting only the runs of repeated (src, dst) pairs gives the whole-array lexsort."""
+    rows.sort(key=lambda r: (r[0], r[1]))  # the cache's order; the rest of each row is arbitrary
+    src, dst, kind, start = (np.array([r[i] for r in rows], dtype=np.int64) for i in range(4))
+    seq = np.arange(len(rows))[::-1].copy()  # records not in file order within a pair
+    want = np.lexsort((seq, start, kind, dst, src))
+    assert pair_order(src, dst, kind, start, seq).tolist() == want.tolist()

@@ -121,7 +121,9 @@ _Q_KEYS: Final = (
     "RETURN collect([e.id, [k IN e.ids WHERE k IN $keys]]) AS rows"
 )
 _Q_ALL_KEYS: Final = "MATCH (e:Entity {id: $id}) RETURN e.ids AS ids"
-_Q_NAMES: Final = "UNWIND $ids AS id MATCH (e:Entity {id: id}) RETURN collect([e.id, e.name]) AS rows"
+_FACT_COLUMNS: Final = _cols("id=e.id name=e.name jurisdiction=e.jurisdiction")
+_Facts = tuple[str, str | None]
+"""A node's name and jurisdiction."""
 
 
 class _Schema:
@@ -599,6 +601,12 @@ class _SubView(GraphView):
     def names(self, nodes: Sequence[int] | npt.NDArray[np.int64]) -> list[str]:
         return self._parent.names(nodes)
 
+    def jurisdiction(self, i: int) -> str | None:
+        return self._parent.jurisdiction(i)
+
+    def jurisdictions(self, nodes: Sequence[int] | npt.NDArray[np.int64]) -> list[str | None]:
+        return self._parent.jurisdictions(nodes)
+
     def ids_of(self, nodes: Sequence[int] | npt.NDArray[np.int64]) -> list[str]:
         return self._parent.ids_of(nodes)
 
@@ -701,7 +709,7 @@ class Neo4jView(GraphView):
         self._key_index = None
         self._lookups = 0
         self._key_nodes = None
-        self._name_cache: dict[int, str] = {}
+        self._facts: dict[int, _Facts] = {}
         try:
             self._conn = self._stack.enter_context(_connect(uri, user, password, database))
             self.server_version = self._conn.version
@@ -798,21 +806,39 @@ class Neo4jView(GraphView):
         return self.names([i])[0]
 
     def names(self, nodes: Sequence[int] | npt.NDArray[np.int64]) -> list[str]:
-        """The names of node numbers ``nodes``, in order: from the node table when a query read
-        it (or when more than a quarter of all nodes are asked for), else one server query for
-        those not asked before (by unique id, so a few rows' explanations never read the node
-        table)."""
+        """The names of node numbers ``nodes``, in order (:meth:`_node_facts`)."""
+        got = self._node_facts(nodes)
+        return GraphView.names(self, nodes) if got is None else [name for name, _j in got]
+
+    def jurisdiction(self, i: int) -> str | None:
+        return self.jurisdictions([i])[0]
+
+    def jurisdictions(self, nodes: Sequence[int] | npt.NDArray[np.int64]) -> list[str | None]:
+        """The jurisdictions of node numbers ``nodes``, in order (:meth:`_node_facts`)."""
+        got = self._node_facts(nodes)
+        return GraphView.jurisdictions(self, nodes) if got is None else [j for _n, j in got]
+
+    def _node_facts(self, nodes: Sequence[int] | npt.NDArray[np.int64]) -> list[_Facts] | None:
+        """Name and jurisdiction of node numbers ``nodes``, in order, from one server query for
+        those not asked before (by unique id, so explaining a few rows never reads the node
+        table); None when a query read the node table already, or when more than a quarter of
+        all nodes are asked for (then reading the table is cheaper)."""
         wanted = [int(i) for i in np.asarray(nodes, dtype=np.int64).reshape(-1)]
-        cache = self._name_cache
+        cache = self._facts
         missing = sorted({i for i in wanted if i not in cache})
-        if "_names" in self.__dict__ or len(missing) > self.n // 4:  # a quarter: read them all
-            return GraphView.names(self, wanted)
+        if "_names" in self.__dict__ or len(missing) > self.n // 4:
+            return None
         if missing:
             clock = time.perf_counter()
             ids = self.ids_of(missing)
-            res = self._connection().run(_Q_NAMES, {"ids": ids}, read=True)
-            got = {str(k): str(v) for k, v in (res.records[0]["rows"] if res.records else [])}
-            cache.update((i, got[x]) for i, x in zip(missing, ids, strict=True))
+            match = "UNWIND $ids AS id MATCH (e:Entity {id: id})"
+            query = self._reader.schema.query(match, _FACT_COLUMNS, "Entity")
+            got = _rows(self._connection(), _FACT_COLUMNS, query, {"ids": ids})
+            facts = {
+                str(k): (str(n), None if j is None else str(j))
+                for k, n, j in zip(got["id"], got["name"], got["jurisdiction"], strict=True)
+            }
+            cache.update((i, facts[x]) for i, x in zip(missing, ids, strict=True))
             self.timings["names"] = round(self.timings.get("names", 0.0) + time.perf_counter() - clock, 4)
         return [cache[i] for i in wanted]
 

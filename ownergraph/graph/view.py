@@ -227,6 +227,12 @@ class GraphView:
         v = self._t["nodes"].column("jurisdiction")[int(i)].as_py()
         return None if v is None else str(v)
 
+    def jurisdictions(self, nodes: Sequence[int] | npt.NDArray[np.int64]) -> list[str | None]:
+        """The jurisdictions of node numbers ``nodes``, in order (one Arrow take)."""
+        take = pa.array(np.asarray(nodes, dtype=np.int64).reshape(-1))
+        col = self._t["nodes"].column("jurisdiction").take(take).to_pylist()
+        return [None if v is None else str(v) for v in col]
+
     def ids(self) -> list[str]:
         """All canonical ids, in node order (built once)."""
         if self._id_cache is None:

@@ -421,7 +421,7 @@ class _Engine:
         todo = [y for y in nodes if y not in self._scope]
         if not todo:
             return
-        jur = self.view.table("nodes").column("jurisdiction").take(pa.array(todo, pa.int64())).to_pylist()
+        jur = self.view.jurisdictions(todo)
         home = self.params.home_country or ""
         for y, j in zip(todo, jur, strict=True):
             self._scope[y] = j is None or str(j).split("-")[0].upper() != home

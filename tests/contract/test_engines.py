@@ -504,6 +504,12 @@ def test_neo4j_view_reads_only_what_the_query_needs(
             for key in plan.owners[:3]:
                 same(key, outcome(lambda k=key: ownership(mem, k)), outcome(lambda k=key: ownership(view, k)))
             assert "names" in view.timings and "read entities" not in view.timings, view.timings
+        bis_day = "2025-10-15"  # the BIS Affiliates rule in force: its scope reads jurisdictions
+        with open_view("neo4j", uri=neo4j_uri, as_of=bis_day, **auth) as view:
+            want_bis = dump(restricted(ws.graph(bis_day), "bis-entity-list"))
+            assert any(r["status"] != "designated" for r in want_bis), "the bundle derives BIS rows"
+            same("bis", want_bis, dump(restricted(view, "bis-entity-list")))
+            assert "names" in view.timings and "read entities" not in view.timings, view.timings
         with open_view("neo4j", uri=neo4j_uri, as_of=day, **auth) as view:
             assert "Neo4jView" in repr(view) and not view.loaded
             for regime in REGIME_IDS:

@@ -34,9 +34,9 @@ from ownergraph.graph.neo4j_store import (
     RelSet,
     cache_source,
     designation_columns,
-    file_list,
     iso_dates,
     property_graph,
+    provenance_columns,
     pylist,
     share_lists,
 )
@@ -325,9 +325,7 @@ def iter_json_records(
             "arrangement": pylist(e, "arrangement"),
             "start": iso_dates(e.column("start").to_numpy()),
             "end": iso_dates(e.column("end").to_numpy()),
-            "source": pylist(e, "source"),
-            "file": file_list(pylist(e, "load_id"), paths),
-            "locator": pylist(e, "locator"),
+            **provenance_columns(e, paths),
         },
     )
     d = tables["designations"]
@@ -350,9 +348,7 @@ def iter_json_records(
             "isin": pylist(li, "isin"),
             "listed": iso_dates(li.column("listed").to_numpy()),
             "delisted": iso_dates(li.column("delisted").to_numpy()),
-            "source": pylist(li, "source"),
-            "file": file_list(pylist(li, "load_id"), paths),
-            "locator": pylist(li, "locator"),
+            **provenance_columns(li, paths),
         },
     )
     h = tables["holdings"]
@@ -367,9 +363,7 @@ def iter_json_records(
             "value": pylist(h, "value"),
             "weight": pylist(h, "weight"),
             "as_of": iso_dates(h.column("as_of").to_numpy()),
-            "source": pylist(h, "source"),
-            "file": file_list(pylist(h, "load_id"), paths),
-            "locator": pylist(h, "locator"),
+            **provenance_columns(h, paths),
         },
     )
     c = tables["claims"]
@@ -379,9 +373,7 @@ def iter_json_records(
             "subject_id": [entity_id(i) for i in pylist(c, "node")],
             "relation": pylist(c, "relation"),
             "name": pylist(c, "name"),
-            "source": pylist(c, "source"),
-            "file": file_list(pylist(c, "load_id"), paths),
-            "locator": pylist(c, "locator"),
+            **provenance_columns(c, paths),
         },
     )
     used = {m for m in mics if m}

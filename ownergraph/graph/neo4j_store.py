@@ -228,9 +228,19 @@ def _file_array(load_ids: pa.Array, paths: Mapping[int, str]) -> pa.Array:
     return pa.array([paths[k] for k in known], pa.string()).take(where)
 
 
-def file_list(load_ids: list[Any], paths: Mapping[int, str]) -> list[str | None]:
-    """The loaded file of each record (by load id), None when unknown."""
-    return list(_file_array(pa.array(load_ids, pa.int64()), paths).to_pylist())
+def _provenance_arrays(t: pa.Table, paths: Mapping[int, str]) -> dict[str, pa.Array]:
+    """A record table's provenance as pushed and exported: ``source``, ``file`` (the loaded file
+    of its load id) and ``locator``."""
+    return {
+        "source": _arr(t, "source"),
+        "file": _file_array(_arr(t, "load_id"), paths),
+        "locator": _arr(t, "locator"),
+    }
+
+
+def provenance_columns(t: pa.Table, paths: Mapping[int, str]) -> dict[str, list[Any]]:
+    """:func:`_provenance_arrays` as Python lists (the JSON and FtM exports)."""
+    return {c: v.to_pylist() for c, v in _provenance_arrays(t, paths).items()}
 
 
 def _designation_arrays(des: pa.Table, paths: Mapping[int, str]) -> dict[str, pa.Array]:
@@ -241,9 +251,7 @@ def _designation_arrays(des: pa.Table, paths: Mapping[int, str]) -> dict[str, pa
         "effective": _iso_date_array(_ints(des, "effective")),
         "removed": _iso_date_array(_ints(des, "removed")),
         "reference": _arr(des, "reference"),
-        "source": _arr(des, "source"),
-        "file": _file_array(_arr(des, "load_id"), paths),
-        "locator": _arr(des, "locator"),
+        **_provenance_arrays(des, paths),
     }
 
 
@@ -547,9 +555,7 @@ def property_graph(ws_or_tables: Any, *, load_paths: Mapping[int, str] | None = 
             "arrangement": _arr(e, "arrangement"),
             "start": _iso_date_array(_ints(e, "start")),
             "end": _iso_date_array(_ints(e, "end")),
-            "source": _arr(e, "source"),
-            "file": _file_array(_arr(e, "load_id"), paths),
-            "locator": _arr(e, "locator"),
+            **_provenance_arrays(e, paths),
             "seq": _arr(e, "seq").cast(pa.int64()) if "seq" in e.column_names else pa.nulls(len(e)),
         }
         rtype = EDGE_TYPES[okind]
@@ -592,9 +598,7 @@ def property_graph(ws_or_tables: Any, *, load_paths: Mapping[int, str] | None = 
             "isin": _arr(li, "isin"),
             "listed": _iso_date_array(_ints(li, "listed")),
             "delisted": _iso_date_array(_ints(li, "delisted")),
-            "source": _arr(li, "source"),
-            "file": _file_array(_arr(li, "load_id"), paths),
-            "locator": _arr(li, "locator"),
+            **_provenance_arrays(li, paths),
         }
         add(
             "listed_on",
@@ -622,9 +626,7 @@ def property_graph(ws_or_tables: Any, *, load_paths: Mapping[int, str] | None = 
                 "value": _arr(ho, "value").cast(pa.float64()),
                 "weight": _arr(ho, "weight").cast(pa.float64()),
                 "as_of": _iso_date_array(_ints(ho, "as_of")),
-                "source": _arr(ho, "source"),
-                "file": _file_array(_arr(ho, "load_id"), paths),
-                "locator": _arr(ho, "locator"),
+                **_provenance_arrays(ho, paths),
             }
             h_types = dict.fromkeys(h_cols, _STR)
             h_types.update(shares="double", value="double", weight="double")
@@ -1080,6 +1082,8 @@ def push(
         else:  # a label or type not in use has nothing to compare with (and MATCHing it draws a notice)
             labels, types = _tokens(conn)
 
+        lock = threading.Lock()  # the tallies and the progress callback, shared by the workers
+
         def write(
             compact: list[pa.Array],
             full: list[pa.Array],
@@ -1121,7 +1125,6 @@ def push(
                 if progress:
                     progress(done, total, stage)
 
-        lock = threading.Lock()
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ownergraph-push")
 
         def node_batches() -> Iterator[Callable[[], None]]:

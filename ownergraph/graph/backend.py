@@ -3,8 +3,8 @@
 A query (:mod:`ownergraph.queries`) is a plain function that takes a view first and reads only
 what :class:`GraphBackend` lists: node ids and names, the active ownership/control edges as
 CSR arrays in both directions, the cache tables (designations, listings, holdings, the raw edge
-records), key resolution, and the primitives that carry a query's work: ``fixpoint`` (a
-regime's 50% rule; ``fixpoints`` for many units at once), ``steps`` (one BFS hop, for paths),
+records), key resolution, and the primitives that carry a query's work: ``fixpoints`` (a
+regime's 50% rule, for one unit or many at once), ``steps`` (one BFS hop, for paths),
 ``cone`` (look-through ownership) and ``around`` (the edges at some nodes: to explain an
 answer, and hop by hop the subgraph a loophole or exposure search needs). The in-memory engine
 (:class:`~ownergraph.graph.view.GraphView`, over a workspace's columnar cache) runs them on its
@@ -48,7 +48,6 @@ __all__ = [
     "Engine",
     "FixpointRule",
     "GraphBackend",
-    "array_fixpoint",
     "array_fixpoints",
     "canonical_rank",
 ]
@@ -85,14 +84,25 @@ class FixpointRule:
     votes_inclusive: bool
     pool: bool
 
-    def meets(self, total: int, open_bound: bool, votes: bool, upper: bool) -> bool:
-        """Whether a sum of lower (``upper=False``) or upper bounds meets the threshold for certain
+    def meets(self, total: Any, open_bound: Any, votes: Any, upper: bool) -> Bools:
+        """Whether sums of lower (``upper=False``) or upper bounds meet the threshold for certain
         (lower) or possibly (upper): above it, or at it when inclusive and (lower) any summand's
-        bound is open, or (upper) none is."""
-        thr, inc = (self.votes_threshold, self.votes_inclusive) if votes else (self.threshold, self.inclusive)
-        if total != thr:
-            return total > thr
-        return (inc and not open_bound) if upper else (inc or open_bound)
+        bound is open, or (upper) none is. Element-wise over arrays (or scalars) of sums, open
+        flags and whether each is a votes sum: the one statement of the rule both engines and
+        the derivations use.
+
+        >>> rule = FixpointRule(roles=(1, 0, 0, 0, 0), threshold=500_000, inclusive=True,
+        ...                     votes_threshold=500_000, votes_inclusive=False, pool=False)
+        >>> rule.meets([500_000, 500_000, 400_000], [False, True, False], False, upper=True).tolist()
+        [True, False, False]
+        """
+        totals = np.asarray(total, dtype=np.int64)
+        opened = np.asarray(open_bound, dtype=bool)
+        is_votes = np.asarray(votes, dtype=bool)
+        thr = np.where(is_votes, self.votes_threshold, self.threshold)
+        inc = np.where(is_votes, self.votes_inclusive, self.inclusive)
+        at = (inc & ~opened) if upper else (inc | opened)
+        return np.asarray((totals > thr) | ((totals == thr) & at), dtype=bool)
 
 
 class GraphBackend(Protocol):
@@ -160,7 +170,6 @@ class GraphBackend(Protocol):
     def cone(self, q: int, direction: str, kinds: frozenset[int]) -> GraphView: ...
 
     # the regimes' fixpoint (restricted, loopholes, exposure)
-    def fixpoint(self, seeds: Iterable[int], upper: bool, rule: FixpointRule) -> dict[int, int]: ...
     def fixpoints(
         self, units: Sequence[Iterable[int]], upper: bool, rule: FixpointRule
     ) -> list[dict[int, int]]: ...
@@ -228,11 +237,6 @@ def _arranged(view: GraphView) -> tuple[I64, I64, I64]:
             arr = np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int64)
         hit = _ARRANGED[view] = (edges, view.dst[edges].astype(np.int64), arr)
     return hit
-
-
-def array_fixpoint(view: GraphView, seeds: Iterable[int], upper: bool, rule: FixpointRule) -> dict[int, int]:
-    """The in-memory engine's fixpoint of one unit (:func:`array_fixpoints`)."""
-    return array_fixpoints(view, [seeds], upper, rule)[0]
 
 
 def _in_sorted(keys: I64, sorted_keys: I64) -> npt.NDArray[np.bool_]:
@@ -339,8 +343,6 @@ def array_fixpoints(
     ptr, dst, kind, flags = view.out_ptr, view.dst, view.kind, view.flags
     bound = view.hi if upper else view.lo
     bit = 2 if upper else 1
-    thr = np.array([0, rule.threshold, rule.votes_threshold], dtype=np.int64)
-    inc = np.array([False, rule.inclusive, rule.votes_inclusive])
     # pooled joint arrangements: group the arranged edges by (owned node, arrangement, role)
     group: I64 | None = None
     if rule.pool:
@@ -392,10 +394,7 @@ def array_fixpoints(
                 c_open = np.concatenate([c_open[~arranged], g_open[g]])
         if len(c_key):
             cand, tot, opened = state.add(c_key, c_sum, c_open)
-            which = 1 + (cand & 1)
-            t, i = thr[which], inc[which]
-            meets = (tot > t) | ((tot == t) & ((i & ~opened) if upper else (i | opened)))
-            joined.append(cand[meets] >> 1)
+            joined.append(cand[rule.meets(tot, opened, (cand & 1) == 1, upper)] >> 1)
         frontier = np.unique(np.concatenate(joined))
         if len(frontier):
             state.join(frontier)

@@ -47,7 +47,7 @@ from ownergraph.graph.shares import PPM
 if TYPE_CHECKING:
     from ownergraph.graph.neo4j_store import _Conn
 
-__all__ = ["ACTIVE", "Steps", "cone", "edge_types", "fixpoint", "fixpoints"]
+__all__ = ["ACTIVE", "Steps", "cone", "edge_types", "fixpoints"]
 
 I64 = npt.NDArray[np.int64]
 
@@ -150,8 +150,7 @@ def fixpoints(
             if (
                 row[2]
                 or (upper and row[3])
-                or rule.meets(int(row[4]), bool(row[5]), False, upper)
-                or rule.meets(int(row[6]), bool(row[7]), True, upper)
+                or rule.meets([row[4], row[6]], [row[5], row[7]], [False, True], upper).any()
             ):
                 joined.setdefault(int(row[0]), []).append(row[1])
         everyone = [y for c in sorted(joined) for y in joined[c]]
@@ -163,20 +162,6 @@ def fixpoints(
             member_ids[c].extend(joined[c])
         frontier = {c: joined[c] for c in sorted(joined)}
     return levels
-
-
-def fixpoint(
-    conn: _Conn,
-    present_types: Iterable[str],
-    as_of: dt.date,
-    ids: Callable[[Sequence[int]], list[str]],
-    nodes: Callable[[Sequence[str]], I64],
-    seeds: Iterable[int],
-    upper: bool,
-    rule: FixpointRule,
-) -> dict[int, int]:
-    """One unit's fixpoint (:func:`fixpoints`)."""
-    return fixpoints(conn, present_types, as_of, ids, nodes, [seeds], upper, rule)[0]
 
 
 # -- hops for the shared searches ---------------------------------------------------------------------

@@ -7,7 +7,7 @@ the property graph written by :func:`ownergraph.graph.neo4j_store.push` (schema 
 ``docs/neo4j-schema.md``) with parameterised Cypher, and nothing before a query needs it.
 
 The primitives that carry a query's work run on the server (:mod:`ownergraph.graph.neo4j_cypher`):
-``fixpoint``/``fixpoints`` (``restricted``, and through it ``loopholes`` and ``exposure``) in one
+``fixpoints`` (``restricted``, and through it ``loopholes`` and ``exposure``) in one
 Cypher round per synchronous round (all the UK's chains in one), ``steps`` (the BFS hops of
 ``path``) one query per hop, ``cone`` (the look-through cone of ``ownership``) hop by hop;
 ``around`` reads only the edges at some nodes: to explain an answer with the shared code
@@ -70,7 +70,7 @@ if TYPE_CHECKING:
     from ownergraph.graph.neo4j_store import _Conn
     from ownergraph.queries.paths import Steps
 
-__all__ = ["Neo4jView", "canonical_layout", "read_tables"]
+__all__ = ["Neo4jView", "canonical_layout"]
 
 log = logging.getLogger(__name__)
 
@@ -281,7 +281,7 @@ def canonical_layout(tables: Mapping[str, pa.Table], load_paths: Mapping[int, st
 class _Reader:
     """Reads the cache tables of one date from the server, one table (or one part of the edges)
     at a time, in the canonical layout of :func:`canonical_layout` (nodes in canonical-id order,
-    records sorted as there), so a table read alone equals the one :func:`read_tables` gives."""
+    records sorted as there), so each table equals the one the workspace's cache would give."""
 
     def __init__(self, conn: _Conn, as_of: dt.date, timings: dict[str, float] | None = None) -> None:
         self.conn = conn
@@ -312,6 +312,19 @@ class _Reader:
         """Records in file order (as :func:`canonical_layout` sorts them)."""
         self._sync_paths()
         return t.take(pa.array(_record_order(t, self.paths), pa.int64()))
+
+    def _regime_codes(self, regimes: Sequence[str]) -> npt.NDArray[np.int8]:
+        """Regime ids of ``:DESIGNATED`` relationships as int8 codes; an id this version does not
+        know (a database pushed by another version) is an EngineError naming it."""
+        code = {r: i for i, r in enumerate(REGIME_IDS)}
+        unknown = sorted({r for r in regimes if r not in code})
+        if unknown:
+            raise EngineError(
+                f"Neo4j at {self.conn.uri} (database {self.conn.database!r}): :DESIGNATED relationships"
+                f" name regime {unknown[0]!r} this version does not know (field regime; known:"
+                f" {', '.join(REGIME_IDS)}); push the workspace again with --replace using this version"
+            )
+        return np.array([code[r] for r in regimes], dtype=np.int8)
 
     # -- one table each ----------------------------------------------------------------------------
     def ids(self) -> list[str]:
@@ -420,7 +433,7 @@ class _Reader:
         t = pa.table(
             {
                 "node": self.nodes_of(d["node"]),
-                "regime": pa.array(np.array([REGIME_IDS.index(r) for r in d["regime"]], dtype=np.int8)),
+                "regime": pa.array(self._regime_codes(d["regime"])),
                 "listed": pa.array(_day_column(d["listed"], NO_DATE_LO)),
                 "effective": pa.array(_day_column(d["effective"], NO_DATE_LO)),
                 "removed": pa.array(_day_column(d["removed"], NO_DATE_HI)),
@@ -530,9 +543,6 @@ class _Tables(Mapping[str, pa.Table]):
         self._reader = reader
         self._have: dict[str, pa.Table] = {}
 
-    def loaded(self, name: str) -> bool:
-        return name in self._have
-
     def __getitem__(self, name: str) -> pa.Table:
         t = self._have.get(name)
         if t is None:
@@ -611,23 +621,6 @@ class _SubView(GraphView):
         return self._parent.ids_of(nodes)
 
 
-def read_tables(
-    conn: _Conn, as_of: dt.date, *, timings: dict[str, float] | None = None
-) -> tuple[dict[str, pa.Table], dict[int, str]]:
-    """The graph a Neo4j server holds, as the cache tables a view for ``as_of`` reads.
-
-    Returns the tables (``nodes``, ``keys`` (empty: keys are resolved on the server), ``edges``
-    (the ownership/control records started by ``as_of``), ``edges_by_dst``, ``designations``,
-    ``listings``, ``holdings``, ``claims`` (empty) and ``venues``) in the layout of
-    :func:`canonical_layout`, and the file of each synthetic load id. ``timings`` collects the
-    seconds of each step.
-    """
-    reader = _Reader(conn, as_of, timings)
-    tables = _Tables(reader)
-    out = {name: tables[name] for name in TABLES}
-    return out, dict(reader.paths)
-
-
 _ID_ATTRS: Final = frozenset({"n", "_ids"})
 _NODE_ATTRS: Final = frozenset({"_names", "kinds"})
 _DESIGNATION_ATTRS: Final = frozenset({"_des_active", "_des_node", "_des_regime"})
@@ -654,7 +647,7 @@ class Neo4jView(GraphView):
     """The graph as of one date on a Neo4j server (the ``neo4j`` engine), read lazily.
 
     Opening the view reads nothing. The queries' work runs on the server through the backend
-    primitives (:meth:`fixpoint`, :meth:`steps`, :meth:`around`, :meth:`cone`); the node table
+    primitives (:meth:`fixpoints`, :meth:`steps`, :meth:`around`, :meth:`cone`); the node table
     (canonical ids, names, kinds, jurisdictions) and each other table are read once when first
     needed (the node numbering needs only the ids), and the whole graph's edge arrays only when
     a caller reads them directly (:attr:`loaded` tells).
@@ -848,15 +841,6 @@ class Neo4jView(GraphView):
         return [str(k) for k in (res.records[0]["ids"] or [])] if res.records else [self.id(i)]
 
     # -- the work on the server ------------------------------------------------------------------
-    def fixpoint(self, seeds: Iterable[int], upper: bool, rule: FixpointRule) -> dict[int, int]:
-        """A regime's fixpoint computed on the server, one round of Cypher per synchronous round
-        (:func:`ownergraph.graph.neo4j_cypher.fixpoint`)."""
-        from ownergraph.graph import neo4j_cypher
-
-        return neo4j_cypher.fixpoint(
-            self._connection(), self._types(), self.as_of, self.ids_of, self._nodes_of, seeds, upper, rule
-        )
-
     def fixpoints(
         self, units: Sequence[Iterable[int]], upper: bool, rule: FixpointRule
     ) -> list[dict[int, int]]:

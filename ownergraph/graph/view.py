@@ -416,18 +416,12 @@ class GraphView:
         return self
 
     # -- the regimes' fixpoint -----------------------------------------------------------------
-    def fixpoint(self, seeds: Iterable[int], upper: bool, rule: FixpointRule) -> dict[int, int]:
-        """Members of a regime's lower or upper fixpoint from ``seeds`` with their rounds
-        (:func:`~ownergraph.graph.backend.array_fixpoint` on this view's arrays)."""
-        from ownergraph.graph.backend import array_fixpoint
-
-        return array_fixpoint(self, seeds, upper, rule)
-
     def fixpoints(
         self, units: Sequence[Iterable[int]], upper: bool, rule: FixpointRule
     ) -> list[dict[int, int]]:
-        """:meth:`fixpoint` of each unit's seeds (the UK's one unit per designated person), all
-        the units at once (:func:`~ownergraph.graph.backend.array_fixpoints`)."""
+        """Members of a regime's lower or upper fixpoint from each unit's seeds, with the round in
+        which each joined (the UK's one unit per designated person), all the units at once
+        (:func:`~ownergraph.graph.backend.array_fixpoints`)."""
         from ownergraph.graph.backend import array_fixpoints
 
         return array_fixpoints(self, units, upper, rule)

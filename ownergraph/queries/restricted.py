@@ -502,11 +502,14 @@ class _Engine:
             return np.bincount(at[mask], weights=None if weights is None else weights[mask], minlength=k)
 
         cols = []  # per role: parts, known parts, sums of lo and hi, any open lo/hi, meets
-        for role, thr, incl in ((_SHARES, self.T, self.incl), (_VOTES, self.VT, self.vincl)):
+        for role in (_SHARES, _VOTES):
             is_r = r == role
             tot = per_item(is_r, bound).astype(np.int64)
             opn = per_item(is_r & opened) > 0
-            meets = (tot > thr) | ((tot == thr) & np.where(uppers, incl & ~opn, incl | opn))
+            votes = role == _VOTES
+            meets = np.where(
+                uppers, self.rule.meets(tot, opn, votes, True), self.rule.meets(tot, opn, votes, False)
+            )
             known = is_r & ~unknown
             cols.append(
                 (

@@ -393,13 +393,13 @@ def test_memory_primitives(dated: Workspace) -> None:
     rule = FixpointRule(shares, 500_000, True, 1_000_001, False, False)
     # a holds 60% of b: b joins in round 1; b's (25,50] of c reaches 50% only possibly, and
     # c's unknown share of d up to 100%
-    assert view.fixpoint([a], False, rule) == {a: 0, b: 1}
-    assert view.fixpoint([a], True, rule) == {a: 0, b: 1, c: 2, d: 3}
+    assert view.fixpoints([[a]], False, rule) == [{a: 0, b: 1}]
+    assert view.fixpoints([[a]], True, rule) == [{a: 0, b: 1, c: 2, d: 3}]
     assert rule.meets(500_000, True, False, upper=False) and not rule.meets(500_000, True, False, upper=True)
     # many units at once (the UK's one chain per designated person): each its own fixpoint
     units = [[a], [c], [b, d]]
     for upper in (False, True):
-        assert view.fixpoints(units, upper, rule) == [view.fixpoint(u, upper, rule) for u in units]
+        assert view.fixpoints(units, upper, rule) == [view.fixpoints([u], upper, rule)[0] for u in units]
     assert view.fixpoints([[c]], False, rule) == [{c: 0}] and view.fixpoints([], True, rule) == []
     # nodes handed to ``around`` are not even read by an engine that holds every edge
     assert view.around(iter(lambda: 1 / 0, None)) is view

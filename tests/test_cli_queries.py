@@ -93,7 +93,7 @@ def test_bad_query_parameters_are_one_line(st: Run, args: tuple[str, ...], field
     r = st(*args)
     assert r.exit_code == 1, r.output
     (line,) = r.stderr.strip().splitlines()
-    assert field in line and args[-1] in line and "pass " in line and "Traceback" not in r.output
+    assert f"field '{field}' = '{args[-1]}'" in line and "pass " in line and "Traceback" not in r.output
 
 
 def test_exposure_csv_input_and_output(st: Run, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -264,12 +265,17 @@ def test_push_then_push_again_changes_nothing(neo4j_uri: str, sensetime_ws: Work
     assert push(sensetime_ws, neo4j_uri, **neo4j_auth()).written == 0
 
 
-def _db_state(uri: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """Every node's key and hash and every relationship's key and hash, sorted."""
+def _db_state(uri: str) -> tuple[list[str], list[str]]:
+    """Every node (labels and every property) and every relationship (type, endpoints and every
+    property), as sorted JSON texts: what the database holds, not just the client's hashes."""
     auth = neo4j_auth()
-    nodes = cypher(uri, "MATCH (n) RETURN coalesce(n.id, n.mic) AS k, n.h AS h", **auth)
-    rels = cypher(uri, "MATCH ()-[r]->() RETURN r.key AS k, r.h AS h", **auth)
-    return sorted((r["k"], r["h"]) for r in nodes), sorted((r["k"], r["h"]) for r in rels)
+    nodes = cypher(uri, "MATCH (n) RETURN labels(n) AS l, properties(n) AS p", **auth)
+    rels = cypher(uri, "MATCH (a)-[r]->(b) RETURN type(r) AS t, coalesce(a.id, a.mic) AS a,"
+                       " coalesce(b.id, b.mic) AS b, properties(r) AS p", **auth)
+    def text(r: dict[str, Any]) -> str:
+        return json.dumps(r, sort_keys=True, default=str)
+
+    return sorted(text({**r, "l": sorted(r["l"])}) for r in nodes), sorted(text(r) for r in rels)
 
 
 @pytest.mark.neo4j
@@ -285,7 +291,11 @@ def test_parallel_sessions_write_what_one_session_writes(neo4j_uri: str, tmp_pat
         assert report.rejected == 0
         one = push(ws, neo4j_uri, replace=True, workers=1, **neo4j_auth())
         want = _db_state(neo4j_uri)
-        many = push(ws, neo4j_uri, replace=True, workers=4, batch=50, **neo4j_auth())
+        threads: set[str] = set()
+        many = push(ws, neo4j_uri, replace=True, workers=4, batch=50,
+                    progress=lambda *_: threads.add(threading.current_thread().name), **neo4j_auth())
+        writers = {t for t in threads if t.startswith("ownergraph-push")}
+        assert len(writers) > 1, threads  # the batches were written by more than one session
         assert (many.nodes, many.relationships) == (one.nodes, one.relationships)
         assert many.relationships["OWNS"] > 4_000
         created = (many.nodes_created, many.relationships_created)
@@ -303,16 +313,23 @@ def test_run_all_raises_the_first_failure_and_starts_no_more() -> None:
     from ownergraph.graph.neo4j_store import _run_all
 
     started: list[int] = []
+    pulled: list[int] = []
 
     def job(i: int) -> None:
         started.append(i)
         if i == 3:
             raise EngineError("batch 3 failed")
-        time.sleep(0.01)
+        time.sleep(0.05)
+
+    def jobs() -> Iterator[Callable[[], None]]:
+        for i in range(1_000):
+            pulled.append(i)  # a job's batch is built when it is pulled: at most 2 x workers wait
+            yield lambda i=i: job(i)
 
     with ThreadPoolExecutor(max_workers=2) as pool, pytest.raises(EngineError, match="batch 3"):
-        _run_all(pool, (lambda i=i: job(i) for i in range(1_000)), 2)
-    assert 3 in started and len(started) < 20  # at most 2 x workers in flight
+        _run_all(pool, jobs(), 2)
+    assert 3 in started and len(started) < 10
+    assert len(pulled) <= 2 * 2 + 3, pulled  # not the whole generator up front
 
 
 def test_push_refuses_zero_workers(sensetime_ws: Workspace) -> None:
@@ -570,3 +587,21 @@ def test_env_does_not_override_a_given_option(tmp_path: Path) -> None:
     r = _run(tmp_path, "neo4j", "--uri", down, "cypher", "RETURN 1",
              env={"NEO4J_URI": "bolt://elsewhere.invalid:7687"})
     assert r.exit_code == 1 and down in r.stderr, r.stderr
+
+
+@pytest.mark.neo4j
+def test_an_unknown_regime_on_the_server_is_one_clear_error(neo4j_uri: str, sensetime_ws: Workspace) -> None:
+    from ownergraph.graph.engine import open_view
+    from ownergraph.queries.restricted import restricted
+
+    auth = neo4j_auth()
+    push(sensetime_ws, neo4j_uri, replace=True, **auth)
+    cypher(neo4j_uri, "MATCH (e:Entity {id: 'sensetime-group-ltd'}) MERGE (g:Regime {id: 'xyz-future'}) "
+                      "CREATE (e)-[:DESIGNATED {key: 'k-xyz', h: 'x'}]->(g)", **auth)
+    want = r"regime 'xyz-future' this version does not know.*--replace"
+    try:
+        with open_view("neo4j", uri=neo4j_uri, as_of="2022-01-07", **auth) as view, \
+                pytest.raises(EngineError, match=want):
+            restricted(view, "ofac-ns-cmic")
+    finally:
+        push(sensetime_ws, neo4j_uri, replace=True, **auth)
